@@ -1,0 +1,59 @@
+# The two commands a newcomer needs are `make run` and `make test`; each one
+# prepares what it needs first (tools/setup.sh, cached in .cache and .venv).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MODULE := account_receivable_gateway
+DB ?= arg_demo
+TEST_DB ?= arg_test
+# Main company of new databases: French, as our users are, with the French
+# chart of accounts.
+COUNTRY ?= FR
+LOCALISATION ?= l10n_fr_account
+VENV := .venv
+ODOO := $(VENV)/bin/python -m odoo
+CONF := .cache/odoo.conf
+# The add-on seen under its technical name, so that tests import as
+# odoo.addons.account_receivable_gateway whatever the checkout is called.
+ADDON := .cache/addons/$(MODULE)
+# What `make test` runs, relative to the add-on: TESTS=tests/test_x.py::TestX::test_y
+TESTS ?= tests connectors
+PYTEST_ARGS ?=
+
+.PHONY: help setup run shell test lint i18n clean
+
+help:
+	@echo "make run     start Odoo with the demo database on http://127.0.0.1:8069"
+	@echo "make test    build a fresh test database and run the whole test suite"
+	@echo "make shell   Odoo shell on the demo database (DB=name for another one)"
+	@echo "make lint    ruff and pylint-odoo"
+	@echo "make i18n    export the translation template and update i18n/fr.po"
+	@echo "make clean   remove the caches (.cache, .venv)"
+
+setup:
+	@tools/setup.sh
+
+run: setup
+	@tools/odoo.sh ensure-db $(DB) demo $(COUNTRY) $(LOCALISATION)
+	@echo "Odoo: http://127.0.0.1:8069  database $(DB)  login admin / password admin"
+	@$(ODOO) server -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
+
+shell: setup
+	@$(ODOO) shell -c $(CONF) -d $(DB) --no-http --log-level=warn
+
+test: setup
+	@tools/odoo.sh ensure-db $(TEST_DB) fresh $(COUNTRY) $(LOCALISATION)
+	$(VENV)/bin/pytest --odoo-config=$(CONF) --odoo-database=$(TEST_DB) --odoo-http \
+		$(PYTEST_ARGS) $(addprefix $(ADDON)/,$(TESTS))
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd .cache/addons && ../../$(VENV)/bin/pylint --rcfile=../../.pylintrc-mandatory $(MODULE)
+
+i18n: setup
+	@tools/odoo.sh ensure-db $(TEST_DB) fresh $(COUNTRY) $(LOCALISATION)
+	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -l pot fr -- $(MODULE)
+
+clean:
+	rm -rf .cache .venv

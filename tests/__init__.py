@@ -1,0 +1,2 @@
+from . import test_account_move
+from . import test_invoice_tour
