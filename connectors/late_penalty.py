@@ -162,39 +162,46 @@ class PenaltyBreakdown:
         return self.interest + self.indemnity
 
 
+@dataclass(frozen=True)
+class Instalment:
+    """An amount due on a date (tax included), and what was paid of it."""
+
+    amount: Decimal
+    due_date: datetime.date
+    payments: tuple[Payment, ...] = ()
+
+
 def compute_late_penalty(
-    amount,
-    due_date,
-    at_date,
-    terms,
-    rates,
-    payments=(),
-    decimals=2,
-    accrued_until=None,
+    instalments, at_date, terms, rates, decimals=2, accrued_until=None
 ):
     """Compute the late-payment penalty of an invoice.
 
-    :param amount: the amount due at the due date (tax included), Decimal.
-    :param due_date: the invoice's due date.
+    :param instalments: the invoice's :class:`Instalment` records (one for
+        a single due date); a payment stops interest on its amount after
+        its own day.
     :param at_date: the day up to which interest runs, included.
     :param terms: a :class:`PenaltyTerms`.
     :param rates: ``rates(rate_type, half_year) -> Decimal`` (percent);
         raises :class:`MissingRateError` when it has no such rate.
-    :param payments: :class:`Payment` records reducing the amount due; a
-        payment stops interest on its amount after its own day.
     :param decimals: the currency's number of decimals.
     :param accrued_until: interest already claimed up to this day, included
         (a previous penalty invoice): only the days after it count.
-    :return: a :class:`PenaltyBreakdown`.
+    :return: a :class:`PenaltyBreakdown`; the indemnity is owed once per
+        invoice, as soon as one instalment is late.
     """
-    payments = sorted(payments, key=lambda payment: payment.date)
-    paid_off = _paid_off_date(amount, payments)
-    last_day = min(at_date, paid_off) if paid_off else at_date
-    days_late = max((last_day - due_date).days, 0)
-    first_day = due_date + ONE_DAY
-    if accrued_until and accrued_until >= first_day:
-        first_day = accrued_until + ONE_DAY
-    slices = _slices(amount, first_day, last_day, payments, terms, rates)
+    days_late = 0
+    slices = []
+    for instalment in instalments:
+        payments = sorted(instalment.payments, key=lambda payment: payment.date)
+        paid_off = _paid_off_date(instalment.amount, payments)
+        last_day = min(at_date, paid_off) if paid_off else at_date
+        days_late = max(days_late, (last_day - instalment.due_date).days)
+        first_day = instalment.due_date + ONE_DAY
+        if accrued_until and accrued_until >= first_day:
+            first_day = accrued_until + ONE_DAY
+        slices += _slices(
+            instalment.amount, first_day, last_day, payments, terms, rates
+        )
     interest = sum((s.interest for s in slices), Decimal(0))
     return PenaltyBreakdown(
         days_late=days_late,

@@ -14,6 +14,7 @@ import pytest
 
 from ..late_penalty import (
     HalfYear,
+    Instalment,
     MissingRateError,
     Payment,
     PenaltyTerms,
@@ -57,7 +58,7 @@ def test_b2b_invoice_47_days_late_across_1_july():
     # 16-30 June: 1200 x 13.15 % x 15 / 365 = 6.484931...
     # 1 July - 1 August: 1200 x 12.15 % x 32 / 365 = 12.782465...
     result = compute_late_penalty(
-        D("1200.00"), date(2025, 6, 15), date(2025, 8, 1), B2B, rates
+        [Instalment(D("1200.00"), date(2025, 6, 15))], date(2025, 8, 1), B2B, rates
     )
     assert result.days_late == 47
     assert [(s.date_from, s.date_to, s.days, s.rate) for s in result.slices] == [
@@ -80,7 +81,10 @@ def test_b2b_invoice_with_two_partial_payments():
         Payment(date(2025, 6, 25), D("500.00")),
     ]
     result = compute_late_penalty(
-        D("1200.00"), date(2025, 6, 15), date(2025, 8, 1), B2B, rates, payments
+        [Instalment(D("1200.00"), date(2025, 6, 15), tuple(payments))],
+        date(2025, 8, 1),
+        B2B,
+        rates,
     )
     assert [(s.days, s.base, s.rate) for s in result.slices] == [
         (10, D("1200.00"), D("13.15")),
@@ -96,7 +100,7 @@ def test_public_buyer_rate_frozen_at_the_half_year_the_delay_started():
     # ECB 1 January 2025 (3.15) + 8 points for all 60 days, across 1 July:
     # 5040 x 11.15 % x 60 / 365 = 92.376986...
     result = compute_late_penalty(
-        D("5040.00"), date(2025, 6, 20), date(2025, 8, 19), PUBLIC, rates
+        [Instalment(D("5040.00"), date(2025, 6, 20))], date(2025, 8, 19), PUBLIC, rates
     )
     assert result.days_late == 60
     assert [(s.days, s.rate) for s in result.slices] == [(60, D("11.15"))]
@@ -107,7 +111,10 @@ def test_public_buyer_rate_frozen_at_the_half_year_the_delay_started():
 def test_consumer_pays_legal_interest_and_no_indemnity():
     # 800 x 2.76 % x 60 / 365 = 3.629589...
     result = compute_late_penalty(
-        D("800.00"), date(2025, 9, 30), date(2025, 11, 29), CONSUMER, rates
+        [Instalment(D("800.00"), date(2025, 9, 30))],
+        date(2025, 11, 29),
+        CONSUMER,
+        rates,
     )
     assert result.days_late == 60
     assert result.interest == D("3.63")
@@ -121,7 +128,10 @@ def test_contractual_rate_below_three_times_the_legal_rate_is_refused():
     )
     with pytest.raises(RateBelowFloorError) as error:
         compute_late_penalty(
-            D("1000.00"), date(2025, 9, 30), date(2025, 10, 30), terms, rates
+            [Instalment(D("1000.00"), date(2025, 9, 30))],
+            date(2025, 10, 30),
+            terms,
+            rates,
         )
     assert error.value.floor == D("8.28")
     assert error.value.half_year == HalfYear(2025, 2)
@@ -131,7 +141,7 @@ def test_contractual_rate_below_three_times_the_legal_rate_is_refused():
         rate_basis=RateBasis.CONTRACTUAL, contractual_rate=D("9"), indemnity=D(40)
     )
     result = compute_late_penalty(
-        D("1000.00"), date(2025, 9, 30), date(2025, 10, 30), terms, rates
+        [Instalment(D("1000.00"), date(2025, 9, 30))], date(2025, 10, 30), terms, rates
     )
     assert result.interest == D("7.40")
 
@@ -139,7 +149,10 @@ def test_contractual_rate_below_three_times_the_legal_rate_is_refused():
 def test_missing_rate_names_the_half_year():
     with pytest.raises(MissingRateError) as error:
         compute_late_penalty(
-            D("1000.00"), date(2025, 12, 15), date(2026, 1, 10), B2B, rates
+            [Instalment(D("1000.00"), date(2025, 12, 15))],
+            date(2026, 1, 10),
+            B2B,
+            rates,
         )
     assert error.value.half_year == HalfYear(2026, 1)
     assert error.value.rate_type is RateType.ECB_MRO
@@ -148,7 +161,7 @@ def test_missing_rate_names_the_half_year():
 
 def test_leap_year_counts_366_days_when_the_policy_says_so():
     # 21 February - 1 March 2024: 10 days at 14.50 %.
-    args = (D("1000.00"), date(2024, 2, 20), date(2024, 3, 1))
+    args = ([Instalment(D("1000.00"), date(2024, 2, 20))], date(2024, 3, 1))
     # 1000 x 14.5 % x 10 / 365 = 3.972602...
     assert compute_late_penalty(*args, B2B, rates).interest == D("3.97")
     # 1000 x 14.5 % x 10 / 366 = 3.961748...
@@ -163,13 +176,12 @@ def test_leap_year_counts_366_days_when_the_policy_says_so():
 def test_interest_stops_on_the_day_of_full_payment():
     # Paid in full on 5 July: 15 days at 13.15 %, 5 days at 12.15 %.
     # 1200 x (13.15 % x 15 + 12.15 % x 5) / 365 = 8.482191...
+    paid = (Payment(date(2025, 7, 5), D("1200.00")),)
     result = compute_late_penalty(
-        D("1200.00"),
-        date(2025, 6, 15),
+        [Instalment(D("1200.00"), date(2025, 6, 15), paid)],
         date(2025, 8, 1),
         B2B,
         rates,
-        [Payment(date(2025, 7, 5), D("1200.00"))],
     )
     assert result.days_late == 20
     assert result.interest == D("8.48")
@@ -180,8 +192,7 @@ def test_only_days_after_a_previous_claim_count():
     # Interest already invoiced up to 10 July: 11 July - 1 August, 22 days.
     # 1200 x 12.15 % x 22 / 365 = 8.787945...
     result = compute_late_penalty(
-        D("1200.00"),
-        date(2025, 6, 15),
+        [Instalment(D("1200.00"), date(2025, 6, 15))],
         date(2025, 8, 1),
         B2B,
         rates,
@@ -193,7 +204,21 @@ def test_only_days_after_a_previous_claim_count():
 
 def test_nothing_is_owed_before_or_on_the_due_date():
     result = compute_late_penalty(
-        D("1200.00"), date(2025, 6, 15), date(2025, 6, 15), B2B, rates
+        [Instalment(D("1200.00"), date(2025, 6, 15))], date(2025, 6, 15), B2B, rates
     )
     assert (result.days_late, result.interest, result.indemnity) == (0, D(0), D(0))
     assert result.slices == ()
+
+
+def test_each_instalment_is_late_from_its_own_due_date():
+    # 600 due 15 June, 600 due 15 July, nothing paid, on 1 August:
+    #   600 x (13.15 % x 15 + 12.15 % x 32) / 365 = 9.633698...
+    #   600 x 12.15 % x 17 / 365 = 3.395342...
+    instalments = [
+        Instalment(D("600.00"), date(2025, 6, 15)),
+        Instalment(D("600.00"), date(2025, 7, 15)),
+    ]
+    result = compute_late_penalty(instalments, date(2025, 8, 1), B2B, rates)
+    assert result.days_late == 47
+    assert result.interest == D("13.03")
+    assert result.indemnity == D(40)
