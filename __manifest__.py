@@ -18,7 +18,18 @@
         "queue_job",
     ],
     "data": [
+        "security/ir.model.access.csv",
+        "security/account_late_payment_policy_security.xml",
+        "data/account_late_payment_rate_data.xml",
+        "data/account_late_payment_policy_data.xml",
+        "wizards/account_late_penalty_waive_views.xml",
+        "wizards/account_late_payment_rate_import_views.xml",
+        "views/account_late_payment_rate_views.xml",
+        "views/account_late_payment_policy_views.xml",
         "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/account_receivable_gateway_menus.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",

@@ -1,2 +1,3 @@
 from . import test_account_move
 from . import test_invoice_tour
+from . import test_late_penalty

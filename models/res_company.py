@@ -1,0 +1,38 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    late_penalty_interest_account_id = fields.Many2one(
+        "account.account",
+        string="Late-payment Interest Account",
+        check_company=True,
+        help="Income account of late-payment interest invoiced to customers "
+        "(French chart: 763100 when left empty).",
+    )
+    late_penalty_indemnity_account_id = fields.Many2one(
+        "account.account",
+        string="Recovery Indemnity Account",
+        check_company=True,
+        help="Income account of the fixed recovery indemnity "
+        "(French chart: 758100 when left empty).",
+    )
+
+    def _late_penalty_accounts(self):
+        """Return the (interest, indemnity) income accounts, falling back on
+        the French chart's accounts."""
+        self.ensure_one()
+        chart = self.env["account.chart.template"].with_company(self)
+        french = self.chart_template == "fr"
+        interest = self.late_penalty_interest_account_id or (
+            french and chart.ref("pcg_7631", raise_if_not_found=False)
+        )
+        indemnity = self.late_penalty_indemnity_account_id or (
+            french and chart.ref("pcg_7581", raise_if_not_found=False)
+        )
+        return interest or self.env["account.account"], indemnity or self.env[
+            "account.account"
+        ]

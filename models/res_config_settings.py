@@ -1,0 +1,14 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    late_penalty_interest_account_id = fields.Many2one(
+        related="company_id.late_penalty_interest_account_id", readonly=False
+    )
+    late_penalty_indemnity_account_id = fields.Many2one(
+        related="company_id.late_penalty_indemnity_account_id", readonly=False
+    )

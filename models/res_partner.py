@@ -1,0 +1,33 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+
+from .account_late_payment_policy import CUSTOMER_TYPES
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    receivable_customer_type = fields.Selection(
+        CUSTOMER_TYPES,
+        string="Customer Type",
+        compute="_compute_receivable_customer_type",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Decides the late-payment rules that apply: businesses and public "
+        "buyers owe interest and the recovery indemnity, consumers only "
+        "interest at the legal rate.",
+    )
+
+    @api.depends("is_company")
+    def _compute_receivable_customer_type(self):
+        for partner in self:
+            if partner.receivable_customer_type != "public":
+                partner.receivable_customer_type = (
+                    "business" if partner.is_company else "consumer"
+                )
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + ["receivable_customer_type"]
