@@ -4,7 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 MODULE := account_receivable_gateway
-DB ?= arg_demo
+DEMO_DB := arg_demo
+DB ?= $(DEMO_DB)
 TEST_DB ?= arg_test
 # Main company of new databases: French, as our users are, with the French
 # chart of accounts.
@@ -39,6 +40,7 @@ run: setup
 	@$(ODOO) server -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 
 shell: setup
+	@if [ "$(DB)" = "$(DEMO_DB)" ]; then tools/odoo.sh ensure-db $(DB) demo $(COUNTRY) $(LOCALISATION); fi
 	@$(ODOO) shell -c $(CONF) -d $(DB) --no-http --log-level=warn
 
 test: setup

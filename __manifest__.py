@@ -30,14 +30,19 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_receivable_gateway_menus.xml",
+        "report/account_move_report.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/product_product_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/account_late_payment_rate_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "account_receivable_gateway/static/src/scss/report_local_fonts.scss",
+        ],
         "web.assets_tests": [
             "account_receivable_gateway/static/tests/tours/*.js",
         ],

@@ -4,16 +4,26 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_amount, format_date, formatLang
 
 from ..connectors.late_penalty import (
+    ONE_DAY,
+    HalfYear,
     Instalment,
     MissingRateError,
     Payment,
     PenaltyError,
+    RateBasis,
     RateBelowFloorError,
+    RateType,
     compute_late_penalty,
 )
+
+
+def _format_number(env, value):
+    """Format a rate in the context's language, without trailing zeros."""
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    return formatLang(env, float(value), digits=max(0, -exponent))
 
 
 class AccountMove(models.Model):
@@ -348,3 +358,151 @@ class AccountMove(models.Model):
                     "Late-payment penalties waived: %(reason)s", reason=reason
                 )
             )
+
+    # Mentions French law requires on invoices (Code de commerce L441-9 and
+    # the 2026 e-invoicing reform), printed by the invoice report.
+
+    def _receivable_invoice_mentions(self):
+        """Return the legal mentions to print on this invoice, as text lines
+        in the context's language (the report's: the customer's)."""
+        self.ensure_one()
+        if (
+            self.move_type != "out_invoice"
+            or self.company_id.account_fiscal_country_id.code != "FR"
+        ):
+            return []
+        env = self.env
+        mentions = [
+            env._(
+                "Payment due date: %(dates)s",
+                dates=", ".join(
+                    format_date(env, line.date_maturity)
+                    for line in self._receivable_instalment_lines()
+                ),
+            ),
+            self._receivable_discount_mention(),
+        ]
+        policy = env["account.late.payment.policy"]._for_partner(
+            self.partner_id, self.company_id
+        )
+        if policy:
+            mentions.append(self._receivable_penalty_mention(policy))
+            if policy.indemnity_amount:
+                mentions.append(
+                    env._(
+                        "Fixed compensation for recovery costs owed on late "
+                        "payment: %(amount)s",
+                        amount=format_amount(
+                            env, policy.indemnity_amount, policy.indemnity_currency_id
+                        ),
+                    )
+                )
+        customer = self.partner_id.commercial_partner_id
+        if siren := customer._receivable_siren():
+            mentions.append(env._("Customer SIREN: %(siren)s", siren=siren))
+        shipping = self.partner_shipping_id
+        if (
+            shipping
+            and shipping != self.partner_id
+            and (shipping._display_address() != self.partner_id._display_address())
+        ):
+            mentions.append(
+                env._(
+                    "Delivery address: %(address)s",
+                    address=", ".join(
+                        part
+                        for part in shipping._display_address(
+                            without_company=True
+                        ).splitlines()
+                        if part.strip()
+                    ),
+                )
+            )
+        if "l10n_fr_is_company_french" not in self._fields:
+            # The French localisation prints these two itself.
+            mentions += self._receivable_operation_mentions()
+        return [mention for mention in mentions if mention]
+
+    def _receivable_instalment_lines(self):
+        return self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        ).sorted("date_maturity")
+
+    def _receivable_discount_mention(self):
+        term = self.invoice_payment_term_id
+        discount_lines = self._receivable_instalment_lines().filtered("discount_date")
+        if not (term.early_discount and discount_lines):
+            return self.env._("No discount for early payment.")
+        return self.env._(
+            "Discount of %(percent)s %% for payment by %(date)s.",
+            percent=_format_number(self.env, term.discount_percentage),
+            date=format_date(self.env, discount_lines[0].discount_date),
+        )
+
+    def _receivable_penalty_mention(self, policy):
+        env = self.env
+        due_date = self.invoice_date_due or self.invoice_date
+        half_year = HalfYear.of(due_date + ONE_DAY)
+        rate_text = ""
+        rates = env["account.late.payment.rate"]._rate_lookup()
+        basis = RateBasis(policy.rate_basis)
+        try:
+            if basis is RateBasis.REFERENCE_PLUS_MARGIN:
+                rate = rates(RateType.ECB_MRO, half_year) + Decimal(str(policy.margin))
+            elif basis is RateBasis.LEGAL:
+                rate = rates(RateType(policy.legal_rate_type), half_year)
+            else:
+                rate = Decimal(str(policy.contractual_rate))
+            rate_text = env._(
+                " (%(rate)s %% a year for %(period)s)",
+                rate=_format_number(env, rate),
+                period=str(half_year),
+            )
+        except MissingRateError:
+            pass
+        if basis is RateBasis.REFERENCE_PLUS_MARGIN and policy.rate_per_half_year:
+            text = env._(
+                "Late-payment penalties: the ECB main refinancing rate plus "
+                "%(margin)s points%(rate)s.",
+                margin=_format_number(env, policy.margin),
+                rate=rate_text,
+            )
+        elif basis is RateBasis.REFERENCE_PLUS_MARGIN:
+            text = env._(
+                "Late-payment interest: the ECB main refinancing rate in force on "
+                "the first day of the half-year in which the delay starts, plus "
+                "%(margin)s points%(rate)s.",
+                margin=_format_number(env, policy.margin),
+                rate=rate_text,
+            )
+        elif basis is RateBasis.LEGAL:
+            text = env._(
+                "Late-payment penalties: the legal interest rate%(rate)s.",
+                rate=rate_text,
+            )
+        else:
+            text = env._(
+                "Late-payment penalties: %(rate)s %% a year.",
+                rate=_format_number(env, policy.contractual_rate),
+            )
+        return text
+
+    def _receivable_operation_mentions(self):
+        lines = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        services = lines.filtered(
+            lambda line: line.product_id.type == "service"
+            or (not line.product_id and "service" in line.tax_ids.mapped("tax_scope"))
+        )
+        goods = lines - services
+        if services and goods:
+            category = self.env._("Category of operation: goods and services")
+        elif services:
+            category = self.env._("Category of operation: services")
+        else:
+            category = self.env._("Category of operation: goods")
+        mentions = [category]
+        if "on_invoice" in services.tax_ids.mapped("tax_exigibility"):
+            mentions.append(self.env._("Option to pay VAT on debits"))
+        return mentions

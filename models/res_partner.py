@@ -28,6 +28,18 @@ class ResPartner(models.Model):
                     "business" if partner.is_company else "consumer"
                 )
 
+    def _receivable_siren(self):
+        """The SIREN of a French company: the first nine digits of its SIRET,
+        or the last nine of its French VAT number."""
+        self.ensure_one()
+        registry = (self.company_registry or "").replace(" ", "")
+        if registry.isdigit() and len(registry) in (9, 14):
+            return registry[:9]
+        vat = (self.vat or "").replace(" ", "").upper()
+        if vat.startswith("FR") and len(vat) == 13 and vat[4:].isdigit():
+            return vat[4:]
+        return False
+
     @api.model
     def _commercial_fields(self):
         return super()._commercial_fields() + ["receivable_customer_type"]

@@ -52,8 +52,13 @@ system_packages() {
     local missing=()
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || missing+=(chromium)
-    # Fonts that reports embed as real text (web fonts would become paths).
-    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+    # Fonts that reports embed as real text (web fonts would become paths):
+    # the add-on's report stylesheet takes Odoo's report fonts from these.
+    local font_package
+    for font_package in fonts-dejavu-core fonts-lato fonts-roboto-unhinted fonts-open-sans; do
+        dpkg-query -W -f='${Status}' "$font_package" 2>/dev/null | grep -q "ok installed" \
+            || missing+=("$font_package")
+    done
     command -v file >/dev/null || missing+=(file)
     if [ ${#missing[@]} -gt 0 ]; then
         log "Installing Debian packages: ${missing[*]}"
