@@ -55,7 +55,9 @@ lint: setup
 
 i18n: setup
 	@tools/odoo.sh ensure-db $(TEST_DB) fresh $(COUNTRY) $(LOCALISATION)
-	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -l pot fr -- $(MODULE)
+	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -l pot -- $(MODULE)
+	$(VENV)/bin/python -c 'import polib; po = polib.pofile("i18n/fr.po"); \
+		po.merge(polib.pofile("i18n/$(MODULE).pot")); po.save()' 
 
 clean:
 	rm -rf .cache .venv

@@ -1,9 +1,10 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from ..connectors.late_penalty import (
@@ -18,6 +19,14 @@ from ..connectors.late_penalty import (
     RateType,
     compute_late_penalty,
 )
+
+
+class _RollBack(Exception):
+    """Carries a result out of a savepoint that must be rolled back."""
+
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
 
 
 def _format_number(env, value):
@@ -69,6 +78,16 @@ class AccountMove(models.Model):
     )
     late_penalty_invoice_ids = fields.One2many(
         "account.move", "late_penalty_origin_id", string="Penalty Invoices"
+    )
+    # An early-payment discount granted after its deadline, on record.
+    early_discount_grant_percentage = fields.Float(
+        string="Discount Granted (%)", readonly=True, copy=False, tracking=True
+    )
+    early_discount_grant_reason = fields.Text(
+        string="Discount Grant Reason", readonly=True, copy=False
+    )
+    early_discount_granted_by_id = fields.Many2one(
+        "res.users", string="Discount Granted By", readonly=True, copy=False
     )
 
     @api.depends("invoice_date_due", "amount_residual", "state")
@@ -359,6 +378,144 @@ class AccountMove(models.Model):
                 )
             )
 
+    # Early-payment discounts: Odoo's single discount is the first tier of the
+    # payment term; later tiers and late grants extend its eligibility.
+
+    def _early_discount_percentage(self, payment_date):
+        """The discount percentage a payment on ``payment_date`` earns: the
+        first tier whose last day it meets, else a granted one, else 0."""
+        self.ensure_one()
+        date_ref = self.invoice_date or self.date
+        for last_day, percentage in self.invoice_payment_term_id._early_discount_tiers(
+            date_ref
+        ):
+            if payment_date <= last_day:
+                return percentage
+        return self.early_discount_grant_percentage
+
+    def _is_eligible_for_early_payment_discount(self, currency, reference_date):
+        if super()._is_eligible_for_early_payment_discount(currency, reference_date):
+            return True
+        terms = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return bool(
+            reference_date
+            and self.invoice_date
+            and self.currency_id == currency
+            and self.move_type in self._early_payment_discount_move_types()
+            and self.invoice_payment_term_id.early_discount
+            and self._early_discount_percentage(reference_date)
+            and not (terms.sudo().matched_debit_ids + terms.sudo().matched_credit_ids)
+        )
+
+    def _early_discount_amounts_due(self, term_line, percentage):
+        """Return the (currency, company currency) amounts due on the payment
+        term line after a ``percentage`` discount, computed as Odoo does for
+        its own discount (on the total, or on the untaxed amount only)."""
+        self.ensure_one()
+        rate = Decimal(str(percentage)) / 100
+        on_total = (
+            self.invoice_payment_term_id.early_pay_discount_computation == "included"
+        )
+        amounts = []
+        for total, untaxed, currency in (
+            (
+                term_line.amount_currency,
+                self.amount_untaxed_in_currency_signed,
+                self.currency_id,
+            ),
+            (term_line.balance, self.amount_untaxed_signed, self.company_currency_id),
+        ):
+            base = Decimal(str(total if on_total else untaxed))
+            due = Decimal(str(total)) - base * rate
+            amounts.append(
+                float(
+                    due.quantize(
+                        Decimal(1).scaleb(-currency.decimal_places), ROUND_HALF_UP
+                    )
+                )
+            )
+        return tuple(amounts)
+
+    def _get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line(
+        self,
+    ):
+        """Book the discount of the tier the payment date earns.
+
+        Odoo's code reads the first tier from the payment term and the
+        payment term line. When the payment (date in the context key
+        ``early_discount_payment_date``) earns another tier, it runs on these
+        values rewritten inside a savepoint that is rolled back afterwards.
+        """
+        super_method = super()._get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line  # noqa: E501
+        payment_date = self.env.context.get("early_discount_payment_date")
+        term_line = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        if (
+            not payment_date
+            or len(term_line) != 1
+            or not term_line.discount_date
+            or payment_date <= term_line.discount_date
+        ):
+            return super_method()
+        percentage = self._early_discount_percentage(payment_date)
+        due_currency, due = self._early_discount_amounts_due(term_line, percentage)
+        term = self.invoice_payment_term_id
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE account_payment_term SET discount_percentage = %s "
+                        "WHERE id = %s",
+                        percentage,
+                        term.id,
+                    )
+                )
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE account_move_line SET discount_amount_currency = %s, "
+                        "discount_balance = %s WHERE id = %s",
+                        due_currency,
+                        due,
+                        term_line.id,
+                    )
+                )
+                term.invalidate_recordset(["discount_percentage"])
+                term_line.invalidate_recordset(
+                    ["discount_amount_currency", "discount_balance"]
+                )
+                raise _RollBack(super_method())
+        except _RollBack as rollback:
+            result = rollback.result
+        term.invalidate_recordset(["discount_percentage"])
+        term_line.invalidate_recordset(["discount_amount_currency", "discount_balance"])
+        return result
+
+    def action_grant_early_discount(self, percentage, reason):
+        """Let a payment after the discount deadline earn ``percentage``."""
+        for move in self:
+            if not move.invoice_payment_term_id.early_discount:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s has no early-payment discount.", invoice=move.name
+                    )
+                )
+            move.write(
+                {
+                    "early_discount_grant_percentage": percentage,
+                    "early_discount_grant_reason": reason,
+                    "early_discount_granted_by_id": self.env.user.id,
+                }
+            )
+            move.message_post(
+                body=self.env._(
+                    "Early-payment discount of %(percent)s %% granted after its "
+                    "deadline: %(reason)s",
+                    percent=percentage,
+                    reason=reason,
+                )
+            )
+
     # Mentions French law requires on invoices (Code de commerce L441-9 and
     # the 2026 e-invoicing reform), printed by the invoice report.
 
@@ -429,14 +586,21 @@ class AccountMove(models.Model):
         ).sorted("date_maturity")
 
     def _receivable_discount_mention(self):
-        term = self.invoice_payment_term_id
-        discount_lines = self._receivable_instalment_lines().filtered("discount_date")
-        if not (term.early_discount and discount_lines):
+        tiers = self.invoice_payment_term_id._early_discount_tiers(
+            self.invoice_date or self.date
+        )
+        if not tiers:
             return self.env._("No discount for early payment.")
         return self.env._(
-            "Discount of %(percent)s %% for payment by %(date)s.",
-            percent=_format_number(self.env, term.discount_percentage),
-            date=format_date(self.env, discount_lines[0].discount_date),
+            "Discount for early payment: %(tiers)s.",
+            tiers=", ".join(
+                self.env._(
+                    "%(percent)s %% if paid by %(date)s",
+                    percent=_format_number(self.env, percentage),
+                    date=format_date(self.env, last_day),
+                )
+                for last_day, percentage in tiers
+            ),
         )
 
     def _receivable_penalty_mention(self, policy):
