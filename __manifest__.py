@@ -20,8 +20,11 @@
     "data": [
         "security/ir.model.access.csv",
         "security/account_late_payment_policy_security.xml",
+        "security/account_dunning_security.xml",
         "data/account_late_payment_rate_data.xml",
         "data/account_late_payment_policy_data.xml",
+        "data/account_dunning_policy_data.xml",
+        "data/ir_cron_data.xml",
         "wizards/account_late_penalty_waive_views.xml",
         "wizards/account_early_discount_grant_views.xml",
         "wizards/account_late_payment_rate_import_views.xml",

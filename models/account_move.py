@@ -19,6 +19,7 @@ from ..connectors.late_penalty import (
     RateType,
     compute_late_penalty,
 )
+from .account_dunning_run import NEXT_LEVEL_QUERY
 
 
 class _RollBack(Exception):
@@ -79,6 +80,35 @@ class AccountMove(models.Model):
     late_penalty_invoice_ids = fields.One2many(
         "account.move", "late_penalty_origin_id", string="Penalty Invoices"
     )
+    # Dunning state, kept up to date by the dunning runs (set-based).
+    dunning_level_id = fields.Many2one(
+        "account.dunning.level",
+        string="Dunning Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+    )
+    dunning_last_date = fields.Date(
+        string="Last Reminder", readonly=True, copy=False, index="btree_not_null"
+    )
+    dunning_next_date = fields.Date(
+        string="Next Reminder",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the next level of the customer's dunning policy is due.",
+    )
+    dunning_excluded = fields.Boolean(
+        string="Excluded from Dunning", copy=False, index=True, tracking=True
+    )
+    dunning_exclusion_reason = fields.Char(copy=False)
+    dunning_line_ids = fields.One2many(
+        "account.dunning.communication.line",
+        "move_id",
+        string="Dunning History",
+        domain=[("is_preview", "=", False)],
+    )
     # An early-payment discount granted after its deadline, on record.
     early_discount_grant_percentage = fields.Float(
         string="Discount Granted (%)", readonly=True, copy=False, tracking=True
@@ -89,6 +119,37 @@ class AccountMove(models.Model):
     early_discount_granted_by_id = fields.Many2one(
         "res.users", string="Discount Granted By", readonly=True, copy=False
     )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(
+            lambda move: move.move_type == "out_invoice"
+        )._refresh_dunning_next_date()
+        return posted
+
+    def _refresh_dunning_next_date(self):
+        """Store when each invoice's next dunning level is due (one query)."""
+        if not self:
+            return
+        self.env.flush_all()
+        for company in self.company_id:
+            moves = self.filtered(
+                lambda move, company=company: move.company_id == company
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move m
+                       SET dunning_next_date = n.next_date
+                      FROM (%(query)s) n
+                     WHERE m.id = n.move_id
+                    """,
+                    query=SQL(
+                        NEXT_LEVEL_QUERY, company_id=company.id, move_ids=moves.ids
+                    ),
+                )
+            )
+        self.invalidate_recordset(["dunning_next_date"])
 
     @api.depends("invoice_date_due", "amount_residual", "state")
     def _compute_days_overdue(self):

@@ -20,6 +20,13 @@ class ResPartner(models.Model):
         "interest at the legal rate.",
     )
 
+    dunning_policy_id = fields.Many2one(
+        "account.dunning.policy",
+        string="Dunning Policy",
+        help="Leave empty to follow the first policy whose rules match the "
+        "customer, or the company's default one.",
+    )
+
     @api.depends("is_company")
     def _compute_receivable_customer_type(self):
         for partner in self:
@@ -42,4 +49,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["receivable_customer_type"]
+        return super()._commercial_fields() + [
+            "receivable_customer_type",
+            "dunning_policy_id",
+        ]

@@ -1,0 +1,284 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Open customer invoices of a company with the next level of their
+# customer's policy and the day it is due: the level's offset from the due
+# date, and at least the gap between the two levels after the last reminder.
+NEXT_LEVEL_QUERY = """
+WITH open_invoice AS (
+    SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date_due,
+           m.dunning_level_id, m.dunning_last_date,
+           m.amount_residual, m.amount_residual_signed
+      FROM account_move m
+     WHERE m.company_id = %(company_id)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.invoice_date_due IS NOT NULL
+       AND NOT COALESCE(m.dunning_excluded, FALSE)
+       AND (%(move_ids)s::int[] IS NULL OR m.id = ANY(%(move_ids)s::int[]))
+),
+partner_policy AS (
+    SELECT DISTINCT ON (p.id) p.id AS partner_id, pol.id AS policy_id
+      FROM (SELECT DISTINCT partner_id FROM open_invoice) o
+      JOIN res_partner p ON p.id = o.partner_id
+      JOIN account_dunning_policy pol
+        ON pol.company_id = %(company_id)s AND pol.active
+     WHERE pol.id = p.dunning_policy_id
+        OR (
+            (pol.customer_type IS NULL
+             OR pol.customer_type = p.receivable_customer_type)
+            AND (
+                NOT EXISTS (SELECT 1 FROM account_dunning_policy_country_rel r
+                             WHERE r.policy_id = pol.id)
+                OR EXISTS (SELECT 1 FROM account_dunning_policy_country_rel r
+                            WHERE r.policy_id = pol.id AND r.country_id = p.country_id)
+            )
+            AND (
+                NOT EXISTS (SELECT 1 FROM account_dunning_policy_category_rel r
+                             WHERE r.policy_id = pol.id)
+                OR EXISTS (SELECT 1 FROM account_dunning_policy_category_rel r
+                             JOIN res_partner_res_partner_category_rel pc
+                               ON pc.category_id = r.category_id
+                            WHERE r.policy_id = pol.id AND pc.partner_id = p.id)
+            )
+        )
+     ORDER BY p.id, pol.id = p.dunning_policy_id DESC NULLS LAST,
+              COALESCE(pol.is_default, FALSE), pol.sequence, pol.id
+)
+SELECT o.id AS move_id, o.partner_id, nxt.id AS level_id,
+       GREATEST(
+           o.invoice_date_due + nxt.offset_days,
+           o.dunning_last_date + (nxt.offset_days - cur.offset_days)
+       ) AS next_date,
+       o.amount_residual, o.amount_residual_signed
+  FROM open_invoice o
+  JOIN partner_policy pp ON pp.partner_id = o.partner_id
+  LEFT JOIN account_dunning_level cur ON cur.id = o.dunning_level_id
+  LEFT JOIN LATERAL (
+        SELECT l.id, l.offset_days
+          FROM account_dunning_level l
+         WHERE l.policy_id = pp.policy_id
+           AND (cur.id IS NULL OR l.offset_days > cur.offset_days)
+         ORDER BY l.offset_days
+         LIMIT 1
+  ) nxt ON TRUE
+"""
+
+
+class AccountDunningRun(models.Model):
+    """One pass over a company's open invoices: each invoice whose next
+    level is due moves up one level, and each customer gets one
+    communication for all of them."""
+
+    _name = "account.dunning.run"
+    _description = "Dunning run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    dry_run = fields.Boolean(
+        help="Shows what the run would send without sending or changing anything."
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Done")], default="draft", required=True
+    )
+    communication_ids = fields.One2many("account.dunning.communication", "run_id")
+    communication_count = fields.Integer(compute="_compute_communication_count")
+
+    @api.depends("date", "dry_run")
+    def _compute_name(self):
+        for run in self:
+            run.name = (
+                self.env._("Preview of %(date)s", date=run.date)
+                if run.dry_run
+                else self.env._("Run of %(date)s", date=run.date)
+            )
+
+    @api.depends("communication_ids")
+    def _compute_communication_count(self):
+        for run in self:
+            run.communication_count = len(run.communication_ids)
+
+    def action_run(self):
+        """Select the invoices due for their next level and create the
+        customers' communications (and, unless a dry run, move the invoices
+        up)."""
+        for run in self:
+            if run.state == "done":
+                raise UserError(self.env._("This dunning run is done already."))
+            run._create_communications(run._due_invoices())
+            run.state = "done"
+        return True
+
+    def _due_invoices(self):
+        """Return ``{partner_id: [(move_id, level_id, amount_residual)]}`` of
+        the invoices whose next level is due on the run's date, for
+        customers owing at least the level's minimum amount (overdue; for a
+        level before the due date, coming due)."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH next_level AS (%(query)s)
+                SELECT n.move_id, n.partner_id, n.level_id, n.amount_residual
+                  FROM next_level n
+                  JOIN account_dunning_level l ON l.id = n.level_id
+                  JOIN (
+                        SELECT o.partner_id,
+                               SUM(o.amount_residual_signed) AS open_amount,
+                               SUM(o.amount_residual_signed) FILTER (
+                                   WHERE m.invoice_date_due < %(date)s
+                               ) AS overdue
+                          FROM next_level o
+                          JOIN account_move m ON m.id = o.move_id
+                         GROUP BY o.partner_id
+                  ) debt ON debt.partner_id = n.partner_id
+                 WHERE n.next_date <= %(date)s
+                   AND COALESCE(l.min_amount, 0) <= CASE
+                           WHEN l.offset_days > 0 THEN COALESCE(debt.overdue, 0)
+                           ELSE debt.open_amount
+                       END
+                 ORDER BY n.partner_id, n.move_id
+                """,
+                query=SQL(
+                    NEXT_LEVEL_QUERY,
+                    company_id=self.company_id.id,
+                    move_ids=None,
+                ),
+                date=self.date,
+            )
+        )
+        due = defaultdict(list)
+        for move_id, partner_id, level_id, amount in self.env.cr.fetchall():
+            due[partner_id].append((move_id, level_id, amount))
+        return due
+
+    def _create_communications(self, due):
+        self.ensure_one()
+        if not due:
+            return
+        levels = self.env["account.dunning.level"].browse(
+            {level_id for items in due.values() for _move, level_id, _amount in items}
+        )
+        offsets = {level.id: level.offset_days for level in levels}
+        communications = self.env["account.dunning.communication"].create(
+            [
+                self._communication_values(
+                    partner_id,
+                    levels.browse(
+                        max((level for _m, level, _a in items), key=offsets.get)
+                    ),
+                )
+                for partner_id, items in due.items()
+            ]
+        )
+        by_partner = {
+            communication.partner_id.id: communication
+            for communication in communications
+        }
+        rows = [
+            (by_partner[partner_id].id, move_id, level_id, self.dry_run, amount)
+            for partner_id, items in due.items()
+            for move_id, level_id, amount in items
+        ]
+        inserted = self._insert_lines(rows)
+        if self.dry_run:
+            return
+        # A concurrent run may have reminded some of them first: keep only
+        # what this run inserted.
+        communications.filtered(
+            lambda c: c.id
+            not in {communication_id for communication_id, _m in inserted}
+        ).unlink()
+        self._move_up([move_id for _c, move_id in inserted])
+
+    def _communication_values(self, partner_id, level):
+        if self.dry_run:
+            state = "preview"
+        else:
+            state = "to_send" if level.auto_send else "to_review"
+        return {
+            "run_id": self.id,
+            "partner_id": partner_id,
+            "level_id": level.id,
+            "state": state,
+        }
+
+    def _insert_lines(self, rows):
+        """Insert the communication lines; a line of an invoice and level
+        already reminded (by this or a concurrent run) is left out by the
+        database. Return the (communication_id, move_id) inserted."""
+        inserted = []
+        for start in range(0, len(rows), 5000):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO account_dunning_communication_line
+                           (communication_id, move_id, level_id, is_preview,
+                            amount_residual, date, state,
+                            create_uid, write_uid, create_date, write_date)
+                    SELECT v.communication_id, v.move_id, v.level_id, v.is_preview,
+                           v.amount, r.date, c.state,
+                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC',
+                           now() AT TIME ZONE 'UTC'
+                      FROM (VALUES %(values)s) AS v(communication_id, move_id,
+                                                   level_id, is_preview, amount)
+                      JOIN account_dunning_communication c ON c.id = v.communication_id
+                      JOIN account_dunning_run r ON r.id = c.run_id
+                    ON CONFLICT (move_id, level_id) WHERE NOT is_preview DO NOTHING
+                    RETURNING communication_id, move_id
+                    """,
+                    uid=self.env.uid,
+                    values=SQL(", ").join(
+                        SQL("(%s, %s, %s, %s, %s::numeric)", *row)
+                        for row in rows[start : start + 5000]
+                    ),
+                )
+            )
+            inserted += self.env.cr.fetchall()
+        self.env["account.dunning.communication.line"].invalidate_model()
+        self.env["account.dunning.communication"].invalidate_model()
+        return inserted
+
+    def _move_up(self, move_ids):
+        """Record the level reached and the next level's date on the invoices."""
+        if not move_ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET dunning_level_id = l.level_id, dunning_last_date = %(date)s
+                  FROM account_dunning_communication_line l
+                  JOIN account_dunning_communication c ON c.id = l.communication_id
+                 WHERE c.run_id = %(run_id)s AND l.move_id = m.id
+                   AND m.id = ANY(%(move_ids)s)
+                """,
+                date=self.date,
+                run_id=self.id,
+                move_ids=move_ids,
+            )
+        )
+        moves = self.env["account.move"].browse(move_ids)
+        moves.invalidate_recordset(["dunning_level_id", "dunning_last_date"])
+        moves._refresh_dunning_next_date()
+
+    @api.model
+    def _cron_run(self):
+        """Daily run for every company with a dunning policy."""
+        companies = self.env["account.dunning.policy"].search([]).company_id
+        for company in companies:
+            run = self.create({"company_id": company.id})
+            run.action_run()
