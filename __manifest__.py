@@ -30,6 +30,8 @@
         "wizards/account_late_payment_rate_import_views.xml",
         "views/account_late_payment_rate_views.xml",
         "views/account_late_payment_policy_views.xml",
+        "views/account_dunning_policy_views.xml",
+        "views/account_dunning_run_views.xml",
         "views/account_move_views.xml",
         "views/account_payment_term_views.xml",
         "views/res_partner_views.xml",

@@ -196,11 +196,14 @@ def compute_late_penalty(
         paid_off = _paid_off_date(instalment.amount, payments)
         last_day = min(at_date, paid_off) if paid_off else at_date
         days_late = max(days_late, (last_day - instalment.due_date).days)
-        first_day = instalment.due_date + ONE_DAY
+        delay_start = instalment.due_date + ONE_DAY
+        first_day = delay_start
         if accrued_until and accrued_until >= first_day:
             first_day = accrued_until + ONE_DAY
+        # A frozen rate is the one of the half-year the delay started in.
+        rate_of = _rate_function(terms, rates, HalfYear.of(delay_start))
         slices += _slices(
-            instalment.amount, first_day, last_day, payments, terms, rates
+            instalment.amount, first_day, last_day, payments, rate_of, terms
         )
     interest = sum((s.interest for s in slices), Decimal(0))
     return PenaltyBreakdown(
@@ -220,7 +223,7 @@ def _paid_off_date(amount, payments):
     return None
 
 
-def _slices(amount, first_day, last_day, payments, terms, rates):
+def _slices(amount, first_day, last_day, payments, rate_of, terms):
     if last_day < first_day:
         return []
     cuts = {first_day, last_day + ONE_DAY}
@@ -233,7 +236,6 @@ def _slices(amount, first_day, last_day, payments, terms, rates):
         for payment in payments
         if first_day < payment.date + ONE_DAY <= last_day
     )
-    rate_of = _rate_function(terms, rates, HalfYear.of(first_day))
     slices = []
     for start, stop in pairwise(sorted(cuts)):
         base = amount - sum(

@@ -9,7 +9,7 @@ class AccountDunningCommunication(models.Model):
 
     _name = "account.dunning.communication"
     _description = "Dunning communication"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -44,6 +44,11 @@ class AccountDunningCommunication(models.Model):
     amount_residual = fields.Monetary(
         string="Amount Reminded", compute="_compute_amount_residual", store=True
     )
+    registered_post = fields.Boolean(
+        readonly=True, help="The letter is a formal notice to send by registered post."
+    )
+    letter_attachment_id = fields.Many2one("ir.attachment", readonly=True, copy=False)
+    sent_date = fields.Datetime(readonly=True, copy=False)
 
     @api.depends("line_ids.move_id")
     def _compute_move_ids(self):
@@ -56,6 +61,156 @@ class AccountDunningCommunication(models.Model):
             communication.amount_residual = sum(
                 communication.line_ids.mapped("amount_residual")
             )
+
+    # Sending: in queue_job jobs, in batches, never in the user's request.
+
+    def _enqueue_sending(self, batch_size=50):
+        """Send the communications waiting to go out, in background jobs."""
+        to_send = self.filtered(lambda communication: communication.state == "to_send")
+        for start in range(0, len(to_send), batch_size):
+            batch = to_send[start : start + batch_size]
+            batch.with_delay(
+                channel="root.dunning",
+                description=self.env._(
+                    "Send %(count)s dunning communications", count=len(batch)
+                ),
+            )._send()
+
+    def action_send(self):
+        """Approve reviewed communications and send them in the background."""
+        self.filtered(lambda c: c.state == "to_review").state = "to_send"
+        self._enqueue_sending()
+
+    def action_cancel(self):
+        self.filtered(lambda c: c.state in ("to_review", "to_send")).state = "cancelled"
+
+    def _send(self):
+        """Carry out each communication's level: email or letter, call and
+        hand-over activities. A communication whose invoices were all paid
+        meanwhile is cancelled instead."""
+        for communication in self.filtered(lambda c: c.state == "to_send"):
+            if not communication.move_ids.filtered(
+                lambda move: move.payment_state in ("not_paid", "partial")
+            ):
+                communication.state = "cancelled"
+                continue
+            communication._send_one()
+            communication.write({"state": "sent", "sent_date": fields.Datetime.now()})
+
+    def _send_one(self):
+        self.ensure_one()
+        level = self.level_id
+        partner = self.partner_id
+        send_letter = level.send_letter
+        if level.send_email and not partner.email:
+            send_letter = True
+            self.message_post(
+                body=self.env._(
+                    "%(customer)s has no email address: a letter is prepared instead "
+                    "and someone must send it.",
+                    customer=partner.display_name,
+                )
+            )
+            self._schedule_activity(
+                self.env._("Send the dunning letter by post"), self._collector()
+            )
+        elif level.send_email:
+            self.message_post_with_source(
+                "account_receivable_gateway.mail_template_dunning",
+                subtype_xmlid="mail.mt_comment",
+                attachment_ids=self._email_attachments().ids,
+            )
+        if send_letter:
+            self._render_letter()
+        if level.phone_call:
+            self._schedule_activity(
+                self.env._(
+                    "Call %(customer)s about overdue invoices", customer=partner.name
+                ),
+                self._collector(),
+                activity_xmlid="mail.mail_activity_data_call",
+            )
+        if level.litigation:
+            self._schedule_activity(
+                self.env._(
+                    "Hand over %(customer)s to litigation", customer=partner.name
+                ),
+                self._litigation_manager(),
+            )
+
+    def _collector(self):
+        return self.partner_id.user_id or self.env.user
+
+    def _litigation_manager(self):
+        managers = self.env.ref("account.group_account_manager").all_user_ids.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share
+        )
+        return managers[:1] or self.env.user
+
+    def _schedule_activity(
+        self, summary, user, activity_xmlid="mail.mail_activity_data_todo"
+    ):
+        self.activity_schedule(
+            activity_xmlid, summary=summary, user_id=user.id, date_deadline=self.date
+        )
+
+    def _email_attachments(self):
+        if not self.level_id.attach_invoices:
+            return self.env["ir.attachment"]
+        report = self.env.ref("account.account_invoices")
+        attachments = self.env["ir.attachment"]
+        for move in self.move_ids:
+            pdf, _type = report._render_qweb_pdf(report.report_name, move.ids)
+            attachments |= self.env["ir.attachment"].create(
+                {
+                    "name": f"{move._get_report_base_filename()}.pdf",
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        return attachments
+
+    def _render_letter(self):
+        report = self.env.ref("account_receivable_gateway.action_report_dunning_letter")
+        pdf, _type = report._render_qweb_pdf(report.report_name, self.ids)
+        self.write(
+            {
+                "registered_post": self.level_id.formal_notice,
+                "letter_attachment_id": self.env["ir.attachment"]
+                .create(
+                    {
+                        "name": self.env._(
+                            "Dunning letter %(customer)s %(date)s.pdf",
+                            customer=self.partner_id.name,
+                            date=self.date,
+                        ),
+                        "raw": pdf,
+                        "res_model": self._name,
+                        "res_id": self.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+                .id,
+            }
+        )
+
+    def _statement_lines(self):
+        """The customer's open items for the message: invoices overdue and
+        coming due, credit notes and payments not yet matched."""
+        self.ensure_one()
+        return self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "child_of", self.partner_id.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "!=", 0),
+            ],
+            order="date_maturity, id",
+        )
 
 
 class AccountDunningCommunicationLine(models.Model):

@@ -143,7 +143,9 @@ class AccountLatePaymentPolicy(models.Model):
         return PenaltyTerms(
             rate_basis=RateBasis(self.rate_basis),
             margin=Decimal(str(self.margin)),
-            legal_rate_type=RateType(self.legal_rate_type),
+            legal_rate_type=RateType(
+                self.legal_rate_type or RateType.LEGAL_PROFESSIONAL.value
+            ),
             contractual_rate=Decimal(str(self.contractual_rate)),
             rate_per_half_year=self.rate_per_half_year,
             leap_year_days=self.leap_year_days,

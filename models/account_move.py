@@ -1,9 +1,10 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date, formatLang
 
@@ -22,12 +23,19 @@ from ..connectors.late_penalty import (
 from .account_dunning_run import NEXT_LEVEL_QUERY
 
 
-class _RollBack(Exception):
-    """Carries a result out of a savepoint that must be rolled back."""
-
-    def __init__(self, result):
-        super().__init__()
-        self.result = result
+@contextmanager
+def _cache_overlay(*overlays):
+    """Show other values of stored fields to the code run inside, without
+    writing them: ``overlays`` are ``(record, field name, value)``."""
+    for record, name, _value in overlays:
+        record.flush_recordset([name])
+    try:
+        for record, name, value in overlays:
+            record._fields[name]._update_cache(record, value)
+        yield
+    finally:
+        for record, name, _value in overlays:
+            record.invalidate_recordset([name])
 
 
 def _format_number(env, value):
@@ -77,6 +85,15 @@ class AccountMove(models.Model):
     late_penalty_date_to = fields.Date(
         string="Interest Until", readonly=True, copy=False
     )
+    late_penalty_interest_amount = fields.Monetary(
+        string="Interest Invoiced", readonly=True, copy=False
+    )
+    early_discount_tiers = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The payment term's discounts when the invoice was posted: "
+        "[[last day, percentage], ...].",
+    )
     late_penalty_invoice_ids = fields.One2many(
         "account.move", "late_penalty_origin_id", string="Penalty Invoices"
     )
@@ -121,6 +138,15 @@ class AccountMove(models.Model):
     )
 
     def _post(self, soft=True):
+        # Keep the discounts as they are on posting: editing the payment term
+        # later must not change them.
+        for move in self.filtered(lambda m: m.invoice_payment_term_id.early_discount):
+            term = move.invoice_payment_term_id.sudo()
+            date_ref = move.invoice_date or move.date or fields.Date.context_today(move)
+            move.early_discount_tiers = [
+                [fields.Date.to_string(last_day), percentage]
+                for last_day, percentage in term._early_discount_tiers(date_ref)
+            ]
         posted = super()._post(soft=soft)
         posted.filtered(
             lambda move: move.move_type == "out_invoice"
@@ -189,6 +215,34 @@ class AccountMove(models.Model):
             move.late_penalty_rates = values["rates"]
             move.late_penalty_error = values["error"]
 
+    # Waivers and late discount grants are accounting managers' decisions.
+    _MANAGER_FIELDS = frozenset(
+        {
+            "late_penalty_waived",
+            "late_penalty_waiver_reason",
+            "late_penalty_waived_by_id",
+            "early_discount_grant_percentage",
+            "early_discount_grant_reason",
+            "early_discount_granted_by_id",
+        }
+    )
+
+    def write(self, vals):
+        if self._MANAGER_FIELDS.intersection(vals):
+            self._check_receivable_manager()
+        return super().write(vals)
+
+    def _check_receivable_manager(self):
+        if not (
+            self.env.su or self.env.user.has_group("account.group_account_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only accounting administrators can waive penalties or grant "
+                    "a discount after its deadline."
+                )
+            )
+
     def _is_late_penalty_applicable(self):
         self.ensure_one()
         return (
@@ -216,8 +270,10 @@ class AccountMove(models.Model):
         return self._late_penalty_breakdown(at_date)
 
     def _late_penalty_breakdown(self, at_date, accrued_until=None):
-        policy = self.env["account.late.payment.policy"]._for_partner(
-            self.partner_id, self.company_id
+        policy = (
+            self.env["account.late.payment.policy"]
+            .sudo()
+            ._for_partner(self.partner_id, self.company_id)
         )
         if not policy:
             raise UserError(
@@ -308,7 +364,7 @@ class AccountMove(models.Model):
         return ", ".join(
             self.env._(
                 "%(rate)s %% from %(date_from)s to %(date_to)s",
-                rate=piece["rate"].normalize(),
+                rate=_format_number(self.env, piece["rate"]),
                 date_from=format_date(self.env, piece["date_from"]),
                 date_to=format_date(self.env, piece["date_to"]),
             )
@@ -360,9 +416,20 @@ class AccountMove(models.Model):
                     date=accrued_until,
                 )
             )
-        breakdown = self._late_penalty_breakdown(at_date, accrued_until)
+        # The interest owed to date, less what previous penalty invoices
+        # charged: a payment found late corrects the next one.
+        breakdown = self._late_penalty_breakdown(at_date)
+        invoiced = sum(
+            (
+                Decimal(str(amount))
+                for amount in previous.mapped("late_penalty_interest_amount")
+            ),
+            Decimal(0),
+        )
+        interest = max(breakdown["interest"] - invoiced, Decimal(0))
+        period_rates = self._late_penalty_breakdown(at_date, accrued_until)["rates"]
         indemnity = Decimal(0) if previous else breakdown["indemnity"]
-        if not breakdown["interest"] and not indemnity:
+        if not interest and not indemnity:
             raise UserError(
                 self.env._(
                     "%(invoice)s owes no late-payment penalty.", invoice=self.name
@@ -379,16 +446,16 @@ class AccountMove(models.Model):
         # Labels in the customer's language.
         in_lang = self.with_context(lang=self.partner_id.lang or self.env.lang)
         lines = []
-        if breakdown["interest"]:
+        if interest:
             lines.append(
                 {
                     "name": in_lang.env._(
                         "Late-payment interest on %(invoice)s: %(rates)s",
                         invoice=self.name,
-                        rates=in_lang._late_penalty_rates_text(breakdown["rates"]),
+                        rates=in_lang._late_penalty_rates_text(period_rates),
                     ),
                     "account_id": interest_account.id,
-                    "price_unit": float(breakdown["interest"]),
+                    "price_unit": float(interest),
                 }
             )
         if indemnity:
@@ -412,8 +479,10 @@ class AccountMove(models.Model):
                 "invoice_date": at_date,
                 "invoice_origin": self.name,
                 "fiscal_position_id": False,
+                "invoice_payment_term_id": False,
                 "late_penalty_origin_id": self.id,
                 "late_penalty_date_to": at_date,
+                "late_penalty_interest_amount": float(interest),
                 "invoice_line_ids": [
                     Command.create(
                         {**line, "quantity": 1, "tax_ids": [Command.clear()]}
@@ -425,6 +494,7 @@ class AccountMove(models.Model):
 
     def _waive_late_penalty(self, reason):
         """Record that no penalty will be claimed on these invoices."""
+        self._check_receivable_manager()
         for move in self:
             move.write(
                 {
@@ -442,14 +512,24 @@ class AccountMove(models.Model):
     # Early-payment discounts: Odoo's single discount is the first tier of the
     # payment term; later tiers and late grants extend its eligibility.
 
+    def _early_discount_tier_list(self):
+        """``[(last day, percentage)]`` of the invoice's discounts: as posted,
+        or as its payment term gives them for a draft."""
+        self.ensure_one()
+        if self.early_discount_tiers:
+            return [
+                (fields.Date.to_date(last_day), percentage)
+                for last_day, percentage in self.early_discount_tiers
+            ]
+        return self.invoice_payment_term_id.sudo()._early_discount_tiers(
+            self.invoice_date or self.date or fields.Date.context_today(self)
+        )
+
     def _early_discount_percentage(self, payment_date):
         """The discount percentage a payment on ``payment_date`` earns: the
         first tier whose last day it meets, else a granted one, else 0."""
         self.ensure_one()
-        date_ref = self.invoice_date or self.date
-        for last_day, percentage in self.invoice_payment_term_id._early_discount_tiers(
-            date_ref
-        ):
+        for last_day, percentage in self._early_discount_tier_list():
             if payment_date <= last_day:
                 return percentage
         return self.early_discount_grant_percentage
@@ -461,6 +541,8 @@ class AccountMove(models.Model):
         return bool(
             reference_date
             and self.invoice_date
+            and len(terms) == 1
+            and terms.discount_date  # posted with Odoo's discount
             and self.currency_id == currency
             and self.move_type in self._early_payment_discount_move_types()
             and self.invoice_payment_term_id.early_discount
@@ -500,65 +582,56 @@ class AccountMove(models.Model):
     def _get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line(
         self,
     ):
-        """Book the discount of the tier the payment date earns.
+        """Book the discount of the tier the payment earns.
 
-        Odoo's code reads the first tier from the payment term and the
-        payment term line. When the payment (date in the context key
-        ``early_discount_payment_date``) earns another tier, it runs on these
-        values rewritten inside a savepoint that is rolled back afterwards.
+        Odoo's code reads its single discount from the payment term and the
+        payment term line; when the payment (on the date in the context key
+        ``early_discount_payment_date``, else today) earns another tier, it
+        runs with the tier's figures overlaid on those records' cache.
         """
         super_method = super()._get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line  # noqa: E501
-        payment_date = self.env.context.get("early_discount_payment_date")
+        payment_date = self.env.context.get(
+            "early_discount_payment_date"
+        ) or fields.Date.context_today(self)
         term_line = self.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
         )
         if (
-            not payment_date
-            or len(term_line) != 1
+            len(term_line) != 1
             or not term_line.discount_date
             or payment_date <= term_line.discount_date
         ):
             return super_method()
         percentage = self._early_discount_percentage(payment_date)
+        if not percentage:
+            return super_method()
         due_currency, due = self._early_discount_amounts_due(term_line, percentage)
-        term = self.invoice_payment_term_id
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE account_payment_term SET discount_percentage = %s "
-                        "WHERE id = %s",
-                        percentage,
-                        term.id,
-                    )
-                )
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE account_move_line SET discount_amount_currency = %s, "
-                        "discount_balance = %s WHERE id = %s",
-                        due_currency,
-                        due,
-                        term_line.id,
-                    )
-                )
-                term.invalidate_recordset(["discount_percentage"])
-                term_line.invalidate_recordset(
-                    ["discount_amount_currency", "discount_balance"]
-                )
-                raise _RollBack(super_method())
-        except _RollBack as rollback:
-            result = rollback.result
-        term.invalidate_recordset(["discount_percentage"])
-        term_line.invalidate_recordset(["discount_amount_currency", "discount_balance"])
-        return result
+        with _cache_overlay(
+            (self.invoice_payment_term_id, "discount_percentage", percentage),
+            (term_line, "discount_amount_currency", due_currency),
+            (term_line, "discount_balance", due),
+        ):
+            return super_method()
 
-    def action_grant_early_discount(self, percentage, reason):
+    def _grant_early_discount(self, percentage, reason):
         """Let a payment after the discount deadline earn ``percentage``."""
+        self._check_receivable_manager()
+        if not 0 < percentage < 100:
+            raise UserError(self.env._("A discount is a percentage between 0 and 100."))
         for move in self:
-            if not move.invoice_payment_term_id.early_discount:
+            term = move.invoice_payment_term_id
+            if not term.early_discount:
                 raise UserError(
                     self.env._(
                         "%(invoice)s has no early-payment discount.", invoice=move.name
+                    )
+                )
+            if term.early_pay_discount_computation == "mixed":
+                raise UserError(
+                    self.env._(
+                        "The discount of %(invoice)s already reduced its VAT on the "
+                        "invoice: it cannot be granted at another rate later.",
+                        invoice=move.name,
                     )
                 )
             move.write(
@@ -600,8 +673,10 @@ class AccountMove(models.Model):
             ),
             self._receivable_discount_mention(),
         ]
-        policy = env["account.late.payment.policy"]._for_partner(
-            self.partner_id, self.company_id
+        policy = (
+            env["account.late.payment.policy"]
+            .sudo()
+            ._for_partner(self.partner_id, self.company_id)
         )
         if policy:
             mentions.append(self._receivable_penalty_mention(policy))
@@ -647,9 +722,7 @@ class AccountMove(models.Model):
         ).sorted("date_maturity")
 
     def _receivable_discount_mention(self):
-        tiers = self.invoice_payment_term_id._early_discount_tiers(
-            self.invoice_date or self.date
-        )
+        tiers = self._early_discount_tier_list()
         if not tiers:
             return self.env._("No discount for early payment.")
         return self.env._(

@@ -26,7 +26,7 @@ class AccountMoveLine(models.Model):
                 continue
             line = installment["line"]
             move = line.move_id
-            if line.discount_date and payment_date <= line.discount_date:
+            if not line.discount_date or payment_date <= line.discount_date:
                 continue  # Odoo's own discount, as stored on the line
             percentage = move._early_discount_percentage(payment_date)
             due_currency, due = move._early_discount_amounts_due(line, percentage)

@@ -7,7 +7,7 @@ Term: 3 % within 8 days, then 2 % within 15 days. Invoice of 1000.00 plus
 """
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -110,6 +110,31 @@ class TestEarlyDiscount(AccountTestInvoicingCommon):
         self.assertIn("Transfer ordered on 16 March", invoice.message_ids[0].body)
         self._register(invoice, "2026-03-20")._create_payments()
         self.assertEqual(invoice.payment_state, "paid")
+
+    def test_posted_invoices_keep_the_discounts_they_were_issued_with(self):
+        invoice = self._invoice()
+        self.term.discount_tier_ids.discount_days = 20
+        self.assertEqual(self._register(invoice, "2026-03-18").amount, 1200.0)
+
+    def test_only_managers_grant_discounts_and_within_bounds(self):
+        invoice = self._invoice()
+        with self.assertRaisesRegex(UserError, "between 0 and 100"):
+            invoice._grant_early_discount(100.0, "Too generous")
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Clerk",
+                "login": "clerk",
+                "group_ids": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+                "company_ids": [Command.set(self.env.company.ids)],
+                "company_id": self.env.company.id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            invoice.with_user(clerk)._grant_early_discount(2.0, "Friend of mine")
+        with self.assertRaises(AccessError):
+            invoice.with_user(clerk).write({"early_discount_grant_percentage": 2.0})
 
     def test_tiers_must_run_longer_and_give_less(self):
         with self.assertRaises(ValidationError):

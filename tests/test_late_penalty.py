@@ -12,7 +12,8 @@ from decimal import Decimal as D
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -164,6 +165,8 @@ class TestLatePenalty(AccountTestInvoicingCommon):
                     "amount_untaxed": 59.27,
                     "amount_tax": 0.0,
                     "amount_total": 59.27,
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": date(2025, 8, 1),
                 }
             ],
         )
@@ -189,6 +192,42 @@ class TestLatePenalty(AccountTestInvoicingCommon):
         later = self.env["account.move"].browse(action["res_id"])
         self.assertEqual(later.amount_total, 11.98)
         self.assertEqual(len(later.invoice_line_ids), 1)
+
+    @freeze_time("2025-08-01")
+    def test_a_payment_found_late_corrects_the_next_penalty_invoice(self):
+        invoice = self._invoice(self.business, 1000.0, "2025-05-16")
+        first = self.env["account.move"].browse(
+            invoice.action_invoice_late_penalty()["res_id"]
+        )
+        first.action_post()
+        self.assertEqual(first.late_penalty_interest_amount, 19.27)
+        # 600 paid on 30 June, matched only now: to 31 August the interest is
+        # 1200 x 13.15 % x 15 + 600 x 12.15 % x 62, over 365 = 18.868767 -> 18.87
+        # of which 19.27 was invoiced: nothing more to invoice.
+        self._pay(invoice, 600.0, "2025-06-30")
+        with freeze_time("2025-08-31"), self.assertRaisesRegex(UserError, "owes no"):
+            invoice.action_invoice_late_penalty()
+
+    def test_only_managers_waive_penalties(self):
+        invoice = self._invoice(self.business, 1000.0, "2025-05-16")
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Clerk",
+                "login": "clerk",
+                "group_ids": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+                "company_ids": [Command.set(self.env.company.ids)],
+                "company_id": self.env.company.id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            invoice.with_user(clerk).write({"late_penalty_waived": True})
+        # The clerk still sees the penalty on the invoice.
+        self.assertEqual(
+            invoice.with_user(clerk).late_penalty_breakdown("2025-08-01")["interest"],
+            D("19.27"),
+        )
 
     @freeze_time("2025-08-01")
     def test_waived_penalties_are_kept_with_their_reason(self):

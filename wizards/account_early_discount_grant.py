@@ -41,5 +41,5 @@ class AccountEarlyDiscountGrant(models.TransientModel):
                 )
 
     def action_grant(self):
-        self.move_id.action_grant_early_discount(self.discount_percentage, self.reason)
+        self.move_id._grant_early_discount(self.discount_percentage, self.reason)
         return {"type": "ir.actions.act_window_close"}

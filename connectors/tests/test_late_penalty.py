@@ -222,3 +222,18 @@ def test_each_instalment_is_late_from_its_own_due_date():
     assert result.days_late == 47
     assert result.interest == D("13.03")
     assert result.indemnity == D(40)
+
+
+def test_a_later_claim_keeps_the_public_rate_of_the_first_half_year():
+    # Delay from 21 June 2025; claimed up to 10 July, then up to 19 August:
+    # the second claim still takes H1 2025's rate, 11.15 %.
+    # 5040 x 11.15 % x 40 / 365 = 61.584657... -> 61.58
+    result = compute_late_penalty(
+        [Instalment(D("5040.00"), date(2025, 6, 20))],
+        date(2025, 8, 19),
+        PUBLIC,
+        rates,
+        accrued_until=date(2025, 7, 10),
+    )
+    assert [(s.days, s.rate) for s in result.slices] == [(40, D("11.15"))]
+    assert result.interest == D("61.58")
