@@ -25,6 +25,8 @@
         "data/account_late_payment_policy_data.xml",
         "data/account_dunning_policy_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "data/queue_job_data.xml",
         "wizards/account_late_penalty_waive_views.xml",
         "wizards/account_early_discount_grant_views.xml",
         "wizards/account_late_payment_rate_import_views.xml",
@@ -38,6 +40,7 @@
         "views/res_config_settings_views.xml",
         "views/account_receivable_gateway_menus.xml",
         "report/account_move_report.xml",
+        "report/account_dunning_letter_report.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
@@ -45,6 +48,7 @@
         "demo/product_product_demo.xml",
         "demo/account_move_demo.xml",
         "demo/account_late_payment_rate_demo.xml",
+        "demo/account_dunning_demo.xml",
     ],
     "assets": {
         "web.report_assets_common": [

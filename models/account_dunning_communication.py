@@ -117,7 +117,9 @@ class AccountDunningCommunication(models.Model):
         elif level.send_email:
             self.message_post_with_source(
                 "account_receivable_gateway.mail_template_dunning",
+                message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=partner.ids,
                 attachment_ids=self._email_attachments().ids,
             )
         if send_letter:

@@ -203,6 +203,7 @@ class AccountDunningRun(models.Model):
             not in {communication_id for communication_id, _m in inserted}
         ).unlink()
         self._move_up([move_id for _c, move_id in inserted])
+        communications.exists()._enqueue_sending()
 
     def _communication_values(self, partner_id, level):
         if self.dry_run:

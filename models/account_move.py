@@ -153,6 +153,29 @@ class AccountMove(models.Model):
         )._refresh_dunning_next_date()
         return posted
 
+    def _cancel_paid_dunning(self):
+        """Cancel the reminders waiting to go out whose invoices are all paid."""
+        paid = self.filtered(lambda move: move.payment_state in ("paid", "in_payment"))
+        if not paid:
+            return
+        pending = (
+            self.env["account.dunning.communication.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", paid.ids),
+                    ("state", "in", ("to_review", "to_send")),
+                ]
+            )
+            .communication_id
+        )
+        pending.filtered(
+            lambda communication: all(
+                move.payment_state in ("paid", "in_payment")
+                for move in communication.move_ids
+            )
+        ).action_cancel()
+
     def _refresh_dunning_next_date(self):
         """Store when each invoice's next dunning level is due (one query)."""
         if not self:
