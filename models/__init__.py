@@ -5,8 +5,10 @@ from . import account_dunning_communication
 from . import account_late_payment_rate
 from . import account_late_payment_policy
 from . import account_move
+from . import account_move_dispute
 from . import account_move_line
 from . import account_partial_reconcile
+from . import account_payment_promise
 from . import account_payment_term
 from . import account_payment_term_discount_tier
 from . import res_company

@@ -21,6 +21,7 @@ WITH open_invoice AS (
        AND m.payment_state IN ('not_paid', 'partial')
        AND m.invoice_date_due IS NOT NULL
        AND NOT COALESCE(m.dunning_excluded, FALSE)
+       AND NOT COALESCE(m.dunning_in_dispute, FALSE)
        AND (%(move_ids)s::int[] IS NULL OR m.id = ANY(%(move_ids)s::int[]))
 ),
 partner_policy AS (
@@ -65,6 +66,8 @@ SELECT o.id AS move_id, o.partner_id, nxt.id AS level_id,
           FROM account_dunning_level l
          WHERE l.policy_id = pp.policy_id
            AND (cur.id IS NULL OR l.offset_days > cur.offset_days)
+           -- a reminder before the due date is pointless once it has passed
+           AND (l.offset_days > 0 OR o.invoice_date_due >= %(date)s)
          ORDER BY l.offset_days
          LIMIT 1
   ) nxt ON TRUE
@@ -117,9 +120,18 @@ class AccountDunningRun(models.Model):
         for run in self:
             if run.state == "done":
                 raise UserError(self.env._("This dunning run is done already."))
+            if not run.dry_run:
+                run._settle_promises()
             run._create_communications(run._due_invoices())
             run.state = "done"
         return True
+
+    def _settle_promises(self):
+        """Close the promises kept or broken by the run's date; a broken one
+        lets its invoice's reminders resume."""
+        self.env["account.payment.promise"].search(
+            [("state", "=", "open"), ("company_id", "=", self.company_id.id)]
+        )._settle(self.date)
 
     def _due_invoices(self):
         """Return ``{partner_id: [(move_id, level_id, amount_residual)]}`` of
@@ -145,7 +157,10 @@ class AccountDunningRun(models.Model):
                           JOIN account_move m ON m.id = o.move_id
                          GROUP BY o.partner_id
                   ) debt ON debt.partner_id = n.partner_id
+                  JOIN account_move m ON m.id = n.move_id
                  WHERE n.next_date <= %(date)s
+                   AND (m.dunning_promised_until IS NULL
+                        OR m.dunning_promised_until < %(date)s)
                    AND COALESCE(l.min_amount, 0) <= CASE
                            WHEN l.offset_days > 0 THEN COALESCE(debt.overdue, 0)
                            ELSE debt.open_amount
@@ -156,6 +171,7 @@ class AccountDunningRun(models.Model):
                     NEXT_LEVEL_QUERY,
                     company_id=self.company_id.id,
                     move_ids=None,
+                    date=self.date,
                 ),
                 date=self.date,
             )
@@ -274,7 +290,7 @@ class AccountDunningRun(models.Model):
         )
         moves = self.env["account.move"].browse(move_ids)
         moves.invalidate_recordset(["dunning_level_id", "dunning_last_date"])
-        moves._refresh_dunning_next_date()
+        moves._refresh_dunning_next_date(self.date)
 
     @api.model
     def _cron_run(self):

@@ -120,6 +120,24 @@ class AccountMove(models.Model):
         string="Excluded from Dunning", copy=False, index=True, tracking=True
     )
     dunning_exclusion_reason = fields.Char(copy=False)
+    dunning_dispute_ids = fields.One2many(
+        "account.move.dispute", "move_id", string="Disputes"
+    )
+    dunning_promise_ids = fields.One2many(
+        "account.payment.promise", "move_id", string="Payment Promises"
+    )
+    dunning_in_dispute = fields.Boolean(
+        string="In Dispute",
+        compute="_compute_dunning_in_dispute",
+        store=True,
+        index=True,
+    )
+    dunning_promised_until = fields.Date(
+        string="Promised Until",
+        compute="_compute_dunning_promised_until",
+        store=True,
+        help="An open payment promise pauses reminders until this day.",
+    )
     dunning_line_ids = fields.One2many(
         "account.dunning.communication.line",
         "move_id",
@@ -153,6 +171,28 @@ class AccountMove(models.Model):
         )._refresh_dunning_next_date()
         return posted
 
+    @api.depends("dunning_dispute_ids.state")
+    def _compute_dunning_in_dispute(self):
+        for move in self:
+            move.dunning_in_dispute = "open" in move.dunning_dispute_ids.mapped("state")
+
+    @api.depends("dunning_promise_ids.state", "dunning_promise_ids.deadline")
+    def _compute_dunning_promised_until(self):
+        for move in self:
+            move.dunning_promised_until = max(
+                move.dunning_promise_ids.filtered(lambda p: p.state == "open").mapped(
+                    "deadline"
+                ),
+                default=False,
+            )
+
+    def _cancel_pending_dunning(self):
+        """Cancel the reminders waiting to go out for these invoices (a
+        dispute or a promise came in)."""
+        self.env["account.dunning.communication.line"].sudo().search(
+            [("move_id", "in", self.ids), ("state", "in", ("to_review", "to_send"))]
+        ).communication_id.action_cancel()
+
     def _cancel_paid_dunning(self):
         """Cancel the reminders waiting to go out whose invoices are all paid."""
         paid = self.filtered(lambda move: move.payment_state in ("paid", "in_payment"))
@@ -176,10 +216,11 @@ class AccountMove(models.Model):
             )
         ).action_cancel()
 
-    def _refresh_dunning_next_date(self):
+    def _refresh_dunning_next_date(self, on_date=None):
         """Store when each invoice's next dunning level is due (one query)."""
         if not self:
             return
+        on_date = on_date or fields.Date.context_today(self)
         self.env.flush_all()
         for company in self.company_id:
             moves = self.filtered(
@@ -194,7 +235,10 @@ class AccountMove(models.Model):
                      WHERE m.id = n.move_id
                     """,
                     query=SQL(
-                        NEXT_LEVEL_QUERY, company_id=company.id, move_ids=moves.ids
+                        NEXT_LEVEL_QUERY,
+                        company_id=company.id,
+                        move_ids=moves.ids,
+                        date=on_date,
                     ),
                 )
             )

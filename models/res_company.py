@@ -21,6 +21,13 @@ class ResCompany(models.Model):
         "(French chart: 758100 when left empty).",
     )
 
+    dunning_promise_grace_days = fields.Integer(
+        string="Promise Grace Period (days)",
+        default=3,
+        help="Days after a promised payment date before the promise counts as "
+        "broken and reminders resume.",
+    )
+
     def _late_penalty_accounts(self):
         """Return the (interest, indemnity) income accounts, falling back on
         the French chart's accounts."""

@@ -12,3 +12,6 @@ class ResConfigSettings(models.TransientModel):
     late_penalty_indemnity_account_id = fields.Many2one(
         related="company_id.late_penalty_indemnity_account_id", readonly=False
     )
+    dunning_promise_grace_days = fields.Integer(
+        related="company_id.dunning_promise_grace_days", readonly=False
+    )

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -13,9 +14,10 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-02-01")
 class TestDunningRun(AccountTestInvoicingCommon):
     """Invoices due on 1 March 2026 (invoiced 30 January on 30 days) under a
-    ladder at -7, +1, +15 and +30 days."""
+    ladder at -7, +1, +15 and +30 days; today is 1 February 2026."""
 
     @classmethod
     def setUpClass(cls):
@@ -108,35 +110,41 @@ class TestDunningRun(AccountTestInvoicingCommon):
             self.before_due | self.courtesy | self.firm | self.call,
         )
 
-    def test_late_first_reminder_starts_at_the_next_level_not_the_last(self):
+    def test_late_first_reminder_starts_at_the_first_level_after_due(self):
         invoice = self._invoice()
         run = self._run("2026-04-15")  # 45 days late, never reminded
-        self.assertEqual(run.communication_ids.level_id, self.before_due)
-        # The next level comes the day after, keeping the gap between levels.
-        self.assertEqual(invoice.dunning_next_date, date(2026, 4, 23))
+        # Not the reminder before the due date, not the last level either.
+        self.assertEqual(run.communication_ids.level_id, self.courtesy)
+        # The next level keeps the gap between the two levels.
+        self.assertEqual(invoice.dunning_next_date, date(2026, 4, 29))
 
     def test_one_communication_per_customer_in_the_tone_of_the_latest_invoice(self):
         older = self._invoice(invoice_date="2026-01-15")  # due 14 February
         newer = self._invoice()  # due 1 March
-        self._run("2026-02-22")  # older: before due + courtesy not yet (one step)
-        run = self._run("2026-03-02")
+        self._run("2026-02-15")  # older: courtesy
+        run = self._run("2026-03-01")  # older: firm; newer: before due
         self.assertEqual(len(run.communication_ids), 1)
         communication = run.communication_ids
-        self.assertEqual(communication.level_id, self.courtesy)
+        self.assertEqual(communication.level_id, self.firm)
         self.assertEqual(communication.move_ids, older | newer)
         self.assertEqual(communication.amount_residual, 2000.0)
-        self.assertEqual(older.dunning_level_id, self.courtesy)
-        self.assertEqual(newer.dunning_level_id, self.courtesy)
+        self.assertEqual(older.dunning_level_id, self.firm)
+        self.assertEqual(newer.dunning_level_id, self.before_due)
 
     def test_dry_run_shows_what_would_be_sent_and_changes_nothing(self):
         invoice = self._invoice()
         preview = self._run("2026-03-02", dry_run=True)
-        self.assertEqual(preview.communication_ids.state, "preview")
+        self.assertRecordValues(
+            preview.communication_ids,
+            [{"state": "preview", "level_id": self.courtesy.id}],
+        )
         self.assertEqual(preview.communication_ids.move_ids, invoice)
         self.assertFalse(invoice.dunning_level_id)
         self.assertFalse(invoice.dunning_line_ids)
+        # The real run then sends exactly what the preview showed.
         run = self._run("2026-03-02")
-        self.assertEqual(run.communication_ids.level_id, self.before_due)
+        self.assertEqual(run.communication_ids.level_id, self.courtesy)
+        self.assertEqual(run.communication_ids.move_ids, invoice)
 
     def test_concurrent_runs_never_remind_the_same_level_twice(self):
         invoice = self._invoice()
@@ -179,7 +187,7 @@ class TestDunningRun(AccountTestInvoicingCommon):
         run = self._run("2026-03-11")
         self.assertEqual(
             {c.partner_id: c.level_id for c in run.communication_ids},
-            {self.partner_a: self.before_due, self.partner_b: public_policy.level_ids},
+            {self.partner_a: self.courtesy, self.partner_b: public_policy.level_ids},
         )
         self.assertFalse(public_invoice.dunning_next_date)
 
@@ -199,3 +207,52 @@ class TestDunningRun(AccountTestInvoicingCommon):
                 self.env.flush_all()
         with self.assertRaisesRegex(ValidationError, "needs at least one level"):
             self.env["account.dunning.policy"].create({"name": "Empty"})
+
+    def test_dispute_suspends_that_invoice_only(self):
+        disputed = self._invoice()
+        other = self._invoice()
+        dispute = self.env["account.move.dispute"].create(
+            {"move_id": disputed.id, "reason": "Two lamps delivered broken"}
+        )
+        self.assertTrue(disputed.dunning_in_dispute)
+        run = self._run("2026-03-02")
+        self.assertEqual(run.communication_ids.move_ids, other)
+        dispute.action_resolve()
+        self.assertFalse(disputed.dunning_in_dispute)
+        run = self._run("2026-03-03")
+        self.assertEqual(run.communication_ids.move_ids, disputed)
+
+    def test_promise_pauses_reminders_and_a_broken_one_escalates(self):
+        invoice = self._invoice()
+        self._run("2026-03-02")  # courtesy
+        promise = self.env["account.payment.promise"].create(
+            {"move_id": invoice.id, "date": "2026-03-20", "amount": 1000.0}
+        )
+        # Grace period of 3 days: reminders pause until 23 March.
+        self.assertEqual(promise.deadline, date(2026, 3, 23))
+        self.assertEqual(invoice.dunning_promised_until, date(2026, 3, 23))
+        self.assertFalse(self._run("2026-03-16").communication_ids)
+        self.assertFalse(self._run("2026-03-23").communication_ids)
+        run = self._run("2026-03-24")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(run.communication_ids.level_id, self.firm)
+
+    def test_promise_kept_when_paid_in_time(self):
+        invoice = self._invoice()
+        promise = self.env["account.payment.promise"].create(
+            {"move_id": invoice.id, "date": "2026-03-20", "amount": 1000.0}
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2026-03-18"})._create_payments()
+        self._run("2026-03-24")
+        self.assertEqual(promise.state, "kept")
+
+    def test_dispute_or_promise_cancels_the_reminder_waiting_to_go_out(self):
+        invoice = self._invoice()
+        communication = self._run("2026-03-02").communication_ids
+        self.assertEqual(communication.state, "to_send")
+        self.env["account.move.dispute"].create(
+            {"move_id": invoice.id, "reason": "Price not as quoted"}
+        )
+        self.assertEqual(communication.state, "cancelled")

@@ -1,5 +1,7 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -8,6 +10,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-02-01")
 class TestDunningSend(AccountTestInvoicingCommon):
     """Sending happens in queue_job jobs; invoices due on 1 March 2026."""
 
