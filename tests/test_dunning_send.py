@@ -136,3 +136,27 @@ class TestDunningSend(AccountTestInvoicingCommon):
         # The job that would have sent it does nothing.
         communication._send()
         self.assertEqual(communication.state, "cancelled")
+
+    def test_worklist_lists_manual_actions_most_urgent_first(self):
+        small = self._invoice()
+        big = self._create_invoice_one_line(
+            partner_id=self.partner_b.id,
+            price_unit=5000.0,
+            tax_ids=[],
+            invoice_date="2026-01-30",
+            invoice_payment_term_id=self.term_30_days.id,
+            post=True,
+        )
+        self.partner_b.email = "ap@partner-b.example"
+        self._run("2026-03-02")
+        self._run("2026-03-31")  # phone calls for both customers
+        with freeze_time("2026-03-31"):
+            rows = self.env["account.dunning.worklist"].search(
+                [("partner_id", "in", (self.partner_a | self.partner_b).ids)]
+            )
+            self.assertEqual(rows.partner_id, big.partner_id | small.partner_id)
+            self.assertEqual(rows[0].partner_id, self.partner_b)
+            # Days overdue as of the database's today (the view cannot be frozen).
+            self.env.cr.execute("SELECT CURRENT_DATE - DATE '2026-03-01'")
+            self.assertEqual(rows[0].days_overdue, self.env.cr.fetchone()[0])
+            self.assertIn("Call", rows[0].action)
