@@ -35,6 +35,7 @@
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_run_views.xml",
         "views/account_dunning_worklist_views.xml",
+        "views/account_dunning_report_views.xml",
         "views/account_move_dispute_views.xml",
         "views/account_payment_promise_views.xml",
         "views/account_move_views.xml",

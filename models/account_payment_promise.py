@@ -45,6 +45,14 @@ class AccountPaymentPromise(models.Model):
         index=True,
         tracking=True,
     )
+    kept = fields.Float(
+        string="Kept (share)",
+        compute="_compute_kept",
+        store=True,
+        aggregator="avg",
+        help="1 for a kept promise, 0 for a broken one: the average is the "
+        "promise-kept rate.",
+    )
     deadline = fields.Date(
         compute="_compute_deadline",
         store=True,
@@ -54,6 +62,11 @@ class AccountPaymentPromise(models.Model):
     _amount_positive = models.Constraint(
         "CHECK(amount > 0)", "A promised amount must be positive."
     )
+
+    @api.depends("state")
+    def _compute_kept(self):
+        for promise in self:
+            promise.kept = {"kept": 1.0, "broken": 0.0}.get(promise.state, False)
 
     @api.depends("date", "company_id.dunning_promise_grace_days")
     def _compute_deadline(self):

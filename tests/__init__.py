@@ -5,3 +5,4 @@ from . import test_invoice_report
 from . import test_early_discount
 from . import test_dunning_run
 from . import test_dunning_send
+from . import test_dunning_report
