@@ -157,10 +157,26 @@ class AccountDunningCommunication(models.Model):
         )
 
     def _email_attachments(self):
-        if not self.level_id.attach_invoices:
-            return self.env["ir.attachment"]
-        report = self.env.ref("account.account_invoices")
         attachments = self.env["ir.attachment"]
+        if self.level_id.attach_statement:
+            statement = self.env.ref(
+                "account_receivable_gateway.action_report_dunning_letter"
+            )
+            pdf, _type = statement._render_qweb_pdf(statement.report_name, self.ids)
+            attachments |= self.env["ir.attachment"].create(
+                {
+                    "name": self.env._(
+                        "Statement of account %(date)s.pdf", date=self.date
+                    ),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        if not self.level_id.attach_invoices:
+            return attachments
+        report = self.env.ref("account.account_invoices")
         for move in self.move_ids:
             pdf, _type = report._render_qweb_pdf(report.report_name, move.ids)
             attachments |= self.env["ir.attachment"].create(

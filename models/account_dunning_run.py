@@ -122,7 +122,17 @@ class AccountDunningRun(models.Model):
                 raise UserError(self.env._("This dunning run is done already."))
             if not run.dry_run:
                 run._settle_promises()
-            run._create_communications(run._due_invoices())
+            due = run._due_invoices()
+            held = run._partners_to_reconcile_first(due)
+            if held and not run.dry_run:
+                run._ask_to_reconcile(held)
+            run._create_communications(
+                {
+                    partner: items
+                    for partner, items in due.items()
+                    if partner not in held
+                }
+            )
             run.state = "done"
         return True
 
@@ -180,6 +190,69 @@ class AccountDunningRun(models.Model):
         for move_id, partner_id, level_id, amount in self.env.cr.fetchall():
             due[partner_id].append((move_id, level_id, amount))
         return due
+
+    def _partners_to_reconcile_first(self, due):
+        """Customers not to remind: their balance is nil or in their favour,
+        or their unmatched payments and credit notes cover what is overdue."""
+        if not due:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       SUM(aml.amount_residual) AS balance,
+                       -SUM(LEAST(aml.amount_residual, 0)) AS credits,
+                       SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > 0
+                             AND COALESCE(aml.date_maturity, aml.date) < %(date)s
+                       ) AS overdue
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE aml.company_id = %(company_id)s
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND NOT aml.reconciled
+                   AND partner.commercial_partner_id = ANY(%(partner_ids)s)
+                 GROUP BY partner.commercial_partner_id
+                """,
+                date=self.date,
+                company_id=self.company_id.id,
+                partner_ids=list(due),
+            )
+        )
+        return {
+            partner_id
+            for partner_id, balance, credits, overdue in self.env.cr.fetchall()
+            if balance <= 0 or (overdue and credits >= overdue)
+        }
+
+    def _ask_to_reconcile(self, partner_ids):
+        """Give the accountant a task per customer, once."""
+        summary = self.env._("Reconcile payments before any reminder")
+        partners = self.env["res.partner"].browse(partner_ids)
+        already = set(
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("summary", "=", summary),
+                ]
+            )
+            .mapped("res_id")
+        )
+        for partner in partners.filtered(lambda p: p.id not in already):
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._(
+                    "Dunning held back: the customer's balance is nil or in its "
+                    "favour, or its unmatched payments cover what is overdue."
+                ),
+                user_id=self.env.user.id,
+                date_deadline=self.date,
+            )
 
     def _create_communications(self, due):
         self.ensure_one()

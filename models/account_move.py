@@ -138,6 +138,7 @@ class AccountMove(models.Model):
         store=True,
         help="An open payment promise pauses reminders until this day.",
     )
+    dunning_thanked = fields.Boolean(readonly=True, copy=False)
     dunning_line_ids = fields.One2many(
         "account.dunning.communication.line",
         "move_id",
@@ -215,6 +216,28 @@ class AccountMove(models.Model):
                 for move in communication.move_ids
             )
         ).action_cancel()
+        paid._thank_for_payment()
+
+    def _thank_for_payment(self):
+        """Thank the customers who paid invoices they were reminded of."""
+        reminded = (
+            self.env["account.dunning.communication.line"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("state", "=", "sent")])
+            .move_id
+        )
+        for move in reminded.filtered(
+            lambda m: m.company_id.dunning_thank_you and not m.dunning_thanked
+        ):
+            move.dunning_thanked = True
+            move.with_context(lang=move.partner_id.lang).message_post(
+                body=move.with_context(lang=move.partner_id.lang).env._(
+                    "Thank you for your payment of %(invoice)s.", invoice=move.name
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=move.partner_id.ids,
+            )
 
     def _refresh_dunning_next_date(self, on_date=None):
         """Store when each invoice's next dunning level is due (one query)."""

@@ -28,6 +28,11 @@ class ResCompany(models.Model):
         "broken and reminders resume.",
     )
 
+    dunning_thank_you = fields.Boolean(
+        string="Thank Customers for Payment",
+        help="Send a thank-you message when a reminded invoice is paid.",
+    )
+
     def _late_penalty_accounts(self):
         """Return the (interest, indemnity) income accounts, falling back on
         the French chart's accounts."""

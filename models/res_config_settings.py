@@ -15,3 +15,6 @@ class ResConfigSettings(models.TransientModel):
     dunning_promise_grace_days = fields.Integer(
         related="company_id.dunning_promise_grace_days", readonly=False
     )
+    dunning_thank_you = fields.Boolean(
+        related="company_id.dunning_thank_you", readonly=False
+    )

@@ -27,6 +27,29 @@ class ResPartner(models.Model):
         "customer, or the company's default one.",
     )
 
+    dunning_communication_count = fields.Integer(
+        compute="_compute_dunning_communication_count"
+    )
+
+    def _compute_dunning_communication_count(self):
+        counts = dict(
+            self.env["account.dunning.communication"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "!=", "preview")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.dunning_communication_count = counts.get(partner, 0)
+
+    def action_view_dunning_communications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_receivable_gateway.account_dunning_communication_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        return action
+
     @api.depends("is_company")
     def _compute_receivable_customer_type(self):
         for partner in self:

@@ -256,3 +256,23 @@ class TestDunningRun(AccountTestInvoicingCommon):
             {"move_id": invoice.id, "reason": "Price not as quoted"}
         )
         self.assertEqual(communication.state, "cancelled")
+
+    def test_unmatched_payment_covering_the_debt_holds_reminders_back(self):
+        self._invoice()
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.partner_a.id,
+                "amount": 1000.0,
+                "date": "2026-02-27",
+            }
+        )
+        payment.action_post()
+        run = self._run("2026-03-02")
+        self.assertFalse(run.communication_ids)
+        activity = self.partner_a.activity_ids
+        self.assertEqual(activity.summary, "Reconcile payments before any reminder")
+        # Not a second task on the next run.
+        self._run("2026-03-03")
+        self.assertEqual(len(self.partner_a.activity_ids), 1)

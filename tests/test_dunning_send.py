@@ -160,3 +160,27 @@ class TestDunningSend(AccountTestInvoicingCommon):
             self.env.cr.execute("SELECT CURRENT_DATE - DATE '2026-03-01'")
             self.assertEqual(rows[0].days_overdue, self.env.cr.fetchone()[0])
             self.assertIn("Call", rows[0].action)
+
+    def test_statement_attached_and_thanks_after_payment(self):
+        self.courtesy.attach_statement = True
+        self.env.company.dunning_thank_you = True
+        invoice = self._invoice()
+        communication = self._run("2026-03-02")
+        message = communication.message_ids.filtered(
+            lambda m: m.message_type == "comment"
+        )
+        self.assertEqual(
+            sorted(message.attachment_ids.mapped("name")),
+            sorted(
+                [
+                    f"{invoice._get_report_base_filename()}.pdf",
+                    "Statement of account 2026-03-02.pdf",
+                ]
+            ),
+        )
+        self.assertEqual(self.partner_a.dunning_communication_count, 1)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2026-03-05"})._create_payments()
+        self.assertIn("Thank you for your payment", invoice.message_ids[0].body)
+        self.assertIn(self.partner_a, invoice.message_ids[0].partner_ids)
