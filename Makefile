@@ -21,7 +21,7 @@ ADDON := .cache/addons/$(MODULE)
 TESTS ?= tests connectors
 PYTEST_ARGS ?=
 
-.PHONY: help setup run shell test lint i18n clean
+.PHONY: help setup run shell test lint i18n bench clean
 
 help:
 	@echo "make run     start Odoo with the demo database on http://127.0.0.1:8069"
@@ -29,6 +29,7 @@ help:
 	@echo "make shell   Odoo shell on the demo database (DB=name for another one)"
 	@echo "make lint    ruff and pylint-odoo"
 	@echo "make i18n    export the translation template and update i18n/fr.po"
+	@echo "make bench   time a dunning run on 10,000 to 100,000 invoices"
 	@echo "make clean   remove the caches (.cache, .venv)"
 
 setup:
@@ -58,6 +59,10 @@ i18n: setup
 	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -l pot -- $(MODULE)
 	$(VENV)/bin/python -c 'import polib; po = polib.pofile("i18n/fr.po"); \
 		po.merge(polib.pofile("i18n/$(MODULE).pot")); po.save()' 
+
+bench: setup
+	@tools/odoo.sh ensure-db arg_bench fresh $(COUNTRY) $(LOCALISATION)
+	@$(ODOO) shell -c $(CONF) -d arg_bench --no-http --log-level=warn < bench/dunning_run.py
 
 clean:
 	rm -rf .cache .venv

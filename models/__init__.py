@@ -2,8 +2,6 @@ from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_run
 from . import account_dunning_communication
-from . import account_dunning_worklist
-from . import account_dunning_report
 from . import account_late_payment_rate
 from . import account_late_payment_policy
 from . import account_move

@@ -12,7 +12,7 @@ from odoo.tools import SQL
 NEXT_LEVEL_QUERY = """
 WITH open_invoice AS (
     SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date_due,
-           m.dunning_level_id, m.dunning_last_date,
+           m.dunning_level_id, m.dunning_last_date, m.dunning_promised_until,
            m.amount_residual, m.amount_residual_signed
       FROM account_move m
      WHERE m.company_id = %(company_id)s
@@ -22,7 +22,8 @@ WITH open_invoice AS (
        AND m.invoice_date_due IS NOT NULL
        AND NOT COALESCE(m.dunning_excluded, FALSE)
        AND NOT COALESCE(m.dunning_in_dispute, FALSE)
-       AND (%(move_ids)s::int[] IS NULL OR m.id = ANY(%(move_ids)s::int[]))
+       AND (%(move_ids)s::int[] IS NULL
+            OR m.id IN (SELECT unnest(%(move_ids)s::int[])))
 ),
 partner_policy AS (
     SELECT DISTINCT ON (p.id) p.id AS partner_id, pol.id AS policy_id
@@ -57,6 +58,7 @@ SELECT o.id AS move_id, o.partner_id, nxt.id AS level_id,
            o.invoice_date_due + nxt.offset_days,
            o.dunning_last_date + (nxt.offset_days - cur.offset_days)
        ) AS next_date,
+       o.invoice_date_due, o.dunning_promised_until,
        o.amount_residual, o.amount_residual_signed
   FROM open_invoice o
   JOIN partner_policy pp ON pp.partner_id = o.partner_id
@@ -153,27 +155,28 @@ class AccountDunningRun(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH next_level AS (%(query)s)
+                WITH next_level AS (%(query)s),
+                debt AS (
+                    SELECT n.*,
+                           SUM(n.amount_residual_signed)
+                               OVER (PARTITION BY n.partner_id) AS open_amount,
+                           COALESCE(
+                               SUM(n.amount_residual_signed)
+                                   FILTER (WHERE n.invoice_date_due < %(date)s)
+                                   OVER (PARTITION BY n.partner_id),
+                               0
+                           ) AS overdue
+                      FROM next_level n
+                )
                 SELECT n.move_id, n.partner_id, n.level_id, n.amount_residual
-                  FROM next_level n
+                  FROM debt n
                   JOIN account_dunning_level l ON l.id = n.level_id
-                  JOIN (
-                        SELECT o.partner_id,
-                               SUM(o.amount_residual_signed) AS open_amount,
-                               SUM(o.amount_residual_signed) FILTER (
-                                   WHERE m.invoice_date_due < %(date)s
-                               ) AS overdue
-                          FROM next_level o
-                          JOIN account_move m ON m.id = o.move_id
-                         GROUP BY o.partner_id
-                  ) debt ON debt.partner_id = n.partner_id
-                  JOIN account_move m ON m.id = n.move_id
                  WHERE n.next_date <= %(date)s
-                   AND (m.dunning_promised_until IS NULL
-                        OR m.dunning_promised_until < %(date)s)
+                   AND (n.dunning_promised_until IS NULL
+                        OR n.dunning_promised_until < %(date)s)
                    AND COALESCE(l.min_amount, 0) <= CASE
-                           WHEN l.offset_days > 0 THEN COALESCE(debt.overdue, 0)
-                           ELSE debt.open_amount
+                           WHEN l.offset_days > 0 THEN n.overdue
+                           ELSE n.open_amount
                        END
                  ORDER BY n.partner_id, n.move_id
                 """,
@@ -213,7 +216,9 @@ class AccountDunningRun(models.Model):
                    AND account.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND NOT aml.reconciled
-                   AND partner.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND partner.commercial_partner_id IN (
+                           SELECT unnest(%(partner_ids)s::int[])
+                       )
                  GROUP BY partner.commercial_partner_id
                 """,
                 date=self.date,
@@ -262,16 +267,21 @@ class AccountDunningRun(models.Model):
             {level_id for items in due.values() for _move, level_id, _amount in items}
         )
         offsets = {level.id: level.offset_days for level in levels}
-        communications = self.env["account.dunning.communication"].create(
-            [
-                self._communication_values(
-                    partner_id,
-                    levels.browse(
-                        max((level for _m, level, _a in items), key=offsets.get)
-                    ),
-                )
-                for partner_id, items in due.items()
-            ]
+        communications = (
+            self.env["account.dunning.communication"]
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(
+                [
+                    self._communication_values(
+                        partner_id,
+                        levels.browse(
+                            max((level for _m, level, _a in items), key=offsets.get)
+                        ),
+                    )
+                    for partner_id, items in due.items()
+                ]
+            )
+            .with_env(self.env)
         )
         by_partner = {
             communication.partner_id.id: communication
@@ -287,10 +297,8 @@ class AccountDunningRun(models.Model):
             return
         # A concurrent run may have reminded some of them first: keep only
         # what this run inserted.
-        communications.filtered(
-            lambda c: c.id
-            not in {communication_id for communication_id, _m in inserted}
-        ).unlink()
+        kept = {communication_id for communication_id, _move_id in inserted}
+        communications.filtered(lambda c: c.id not in kept).unlink()
         self._move_up([move_id for _c, move_id in inserted])
         communications.exists()._enqueue_sending()
 
@@ -354,7 +362,6 @@ class AccountDunningRun(models.Model):
                   FROM account_dunning_communication_line l
                   JOIN account_dunning_communication c ON c.id = l.communication_id
                  WHERE c.run_id = %(run_id)s AND l.move_id = m.id
-                   AND m.id = ANY(%(move_ids)s)
                 """,
                 date=self.date,
                 run_id=self.id,
