@@ -184,3 +184,14 @@ class TestDunningSend(AccountTestInvoicingCommon):
         ).create({"payment_date": "2026-03-05"})._create_payments()
         self.assertIn("Thank you for your payment", invoice.message_ids[0].body)
         self.assertIn(self.partner_a, invoice.message_ids[0].partner_ids)
+
+    def test_reminder_in_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.partner_a.lang = "fr_FR"
+        self._invoice()
+        communication = self._run("2026-03-02")
+        message = communication.message_ids.filtered(
+            lambda m: m.message_type == "comment"
+        )
+        self.assertIn("Sauf erreur de notre part", message.body)
+        self.assertIn("Montant dû", message.body)
