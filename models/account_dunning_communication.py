@@ -141,7 +141,11 @@ class AccountDunningCommunication(models.Model):
             )
 
     def _collector(self):
-        return self.partner_id.user_id or self.env.user
+        return (
+            self.partner_id.user_id
+            or self.company_id.dunning_collector_id
+            or self.env.user
+        )
 
     def _litigation_manager(self):
         managers = self.env.ref("account.group_account_manager").all_user_ids.filtered(

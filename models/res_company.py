@@ -28,6 +28,12 @@ class ResCompany(models.Model):
         "broken and reminders resume.",
     )
 
+    dunning_collector_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        help="Responsible for the calls and letters of customers without a "
+        "salesperson.",
+    )
     dunning_thank_you = fields.Boolean(
         string="Thank Customers for Payment",
         help="Send a thank-you message when a reminded invoice is paid.",

@@ -18,3 +18,6 @@ class ResConfigSettings(models.TransientModel):
     dunning_thank_you = fields.Boolean(
         related="company_id.dunning_thank_you", readonly=False
     )
+    dunning_collector_id = fields.Many2one(
+        related="company_id.dunning_collector_id", readonly=False
+    )

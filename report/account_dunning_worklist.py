@@ -18,7 +18,8 @@ class AccountDunningWorklist(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     level_id = fields.Many2one("account.dunning.level", readonly=True)
-    action = fields.Char(readonly=True)
+    activity_summary = fields.Char(readonly=True)
+    action = fields.Char(compute="_compute_action")
     user_id = fields.Many2one("res.users", string="Responsible", readonly=True)
     date_deadline = fields.Date(string="Due", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
@@ -37,7 +38,7 @@ class AccountDunningWorklist(models.Model):
                        c.company_id,
                        c.partner_id,
                        c.level_id,
-                       COALESCE(a.summary, 'Review and send') AS action,
+                       a.summary AS activity_summary,
                        COALESCE(a.user_id, c.create_uid) AS user_id,
                        COALESCE(a.date_deadline, c.date) AS date_deadline,
                        company.currency_id,
@@ -66,6 +67,10 @@ class AccountDunningWorklist(models.Model):
                 table=SQL.identifier(self._table),
             )
         )
+
+    def _compute_action(self):
+        for row in self:
+            row.action = row.activity_summary or self.env._("Review and send")
 
     def action_open_communication(self):
         self.ensure_one()
