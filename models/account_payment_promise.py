@@ -12,19 +12,9 @@ class AccountPaymentPromise(models.Model):
 
     _name = "account.payment.promise"
     _description = "Payment promise"
-    _inherit = ["mail.thread"]
+    _inherit = ["account.dunning.invoice.mixin", "mail.thread"]
     _order = "date desc, id desc"
 
-    move_id = fields.Many2one(
-        "account.move",
-        string="Invoice",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        domain=[("move_type", "=", "out_invoice")],
-    )
-    company_id = fields.Many2one(related="move_id.company_id", store=True)
-    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True)
     currency_id = fields.Many2one(related="move_id.currency_id")
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     amount = fields.Monetary(required=True, tracking=True)
@@ -74,12 +64,6 @@ class AccountPaymentPromise(models.Model):
             promise.deadline = promise.date and promise.date + timedelta(
                 days=promise.company_id.dunning_promise_grace_days
             )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        promises = super().create(vals_list)
-        promises.move_id._cancel_pending_dunning()
-        return promises
 
     def _settle(self, on_date):
         """Mark open promises kept once the amount promised is paid, and
