@@ -195,3 +195,16 @@ class TestDunningSend(AccountTestInvoicingCommon):
         )
         self.assertIn("Sauf erreur de notre part", message.body)
         self.assertIn("Montant dû", message.body)
+
+    def test_reminder_shows_the_penalties_accrued(self):
+        self.partner_a.is_company = True  # a business: interest and indemnity
+        invoice = self._invoice()
+        with freeze_time("2026-03-16"):
+            communication = self._run("2026-03-16")
+            message = communication.message_ids.filtered(
+                lambda m: m.message_type == "comment"
+            )
+            self.assertEqual(invoice.late_penalty_days, 15)
+            accrued = invoice.late_penalty_interest + invoice.late_penalty_indemnity
+            self.assertTrue(accrued)
+            self.assertIn(f"{accrued:,.2f}", message.body)
