@@ -283,13 +283,15 @@ class AccountMove(models.Model):
     @api.depends("line_ids.matched_credit_ids", "invoice_date_due", "state")
     def _compute_late_penalty(self):
         today = fields.Date.context_today(self)
+        rates = None  # read once, for the first invoice that needs it
         for move in self:
             values = dict.fromkeys(
                 ("days", "interest", "indemnity", "rates", "error"), False
             )
             if move._is_late_penalty_applicable():
+                rates = rates or self.env["account.late.payment.rate"]._rate_lookup()
                 try:
-                    breakdown = move.late_penalty_breakdown(today)
+                    breakdown = move._late_penalty_breakdown(today, rates=rates)
                 except UserError as error:
                     values["error"] = error.args[0]
                 else:
@@ -359,7 +361,8 @@ class AccountMove(models.Model):
         at_date = fields.Date.to_date(at_date) or fields.Date.context_today(self)
         return self._late_penalty_breakdown(at_date)
 
-    def _late_penalty_breakdown(self, at_date, accrued_until=None):
+    def _late_penalty_breakdown(self, at_date, accrued_until=None, rates=None):
+        """:param rates: the rate lookup, when the caller already read it."""
         policy = (
             self.env["account.late.payment.policy"]
             .sudo()
@@ -380,7 +383,7 @@ class AccountMove(models.Model):
                 self._late_penalty_instalments(at_date),
                 at_date,
                 policy._penalty_terms(currency, self.company_id, at_date),
-                self.env["account.late.payment.rate"]._rate_lookup(),
+                rates or self.env["account.late.payment.rate"]._rate_lookup(),
                 decimals=currency.decimal_places,
                 accrued_until=accrued_until,
             )
@@ -508,7 +511,8 @@ class AccountMove(models.Model):
             )
         # The interest owed to date, less what previous penalty invoices
         # charged: a payment found late corrects the next one.
-        breakdown = self._late_penalty_breakdown(at_date)
+        rates = self.env["account.late.payment.rate"]._rate_lookup()
+        breakdown = self._late_penalty_breakdown(at_date, rates=rates)
         invoiced = sum(
             (
                 Decimal(str(amount))
@@ -517,7 +521,9 @@ class AccountMove(models.Model):
             Decimal(0),
         )
         interest = max(breakdown["interest"] - invoiced, Decimal(0))
-        period_rates = self._late_penalty_breakdown(at_date, accrued_until)["rates"]
+        period_rates = self._late_penalty_breakdown(at_date, accrued_until, rates)[
+            "rates"
+        ]
         indemnity = Decimal(0) if previous else breakdown["indemnity"]
         if not interest and not indemnity:
             raise UserError(

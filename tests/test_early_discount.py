@@ -8,7 +8,7 @@ Term: 3 % within 8 days, then 2 % within 15 days. Invoice of 1000.00 plus
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -120,16 +120,12 @@ class TestEarlyDiscount(AccountTestInvoicingCommon):
         invoice = self._invoice()
         with self.assertRaisesRegex(UserError, "between 0 and 100"):
             invoice._grant_early_discount(100.0, "Too generous")
-        clerk = self.env["res.users"].create(
-            {
-                "name": "Clerk",
-                "login": "clerk",
-                "group_ids": [
-                    Command.set(self.env.ref("account.group_account_invoice").ids)
-                ],
-                "company_ids": [Command.set(self.env.company.ids)],
-                "company_id": self.env.company.id,
-            }
+        clerk = new_test_user(
+            self.env,
+            login="clerk",
+            groups="account.group_account_invoice",
+            company_id=self.env.company.id,
+            company_ids=self.env.company.ids,
         )
         with self.assertRaises(AccessError):
             invoice.with_user(clerk)._grant_early_discount(2.0, "Friend of mine")

@@ -12,9 +12,8 @@ from decimal import Decimal as D
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -210,16 +209,12 @@ class TestLatePenalty(AccountTestInvoicingCommon):
 
     def test_only_managers_waive_penalties(self):
         invoice = self._invoice(self.business, 1000.0, "2025-05-16")
-        clerk = self.env["res.users"].create(
-            {
-                "name": "Clerk",
-                "login": "clerk",
-                "group_ids": [
-                    Command.set(self.env.ref("account.group_account_invoice").ids)
-                ],
-                "company_ids": [Command.set(self.env.company.ids)],
-                "company_id": self.env.company.id,
-            }
+        clerk = new_test_user(
+            self.env,
+            login="clerk",
+            groups="account.group_account_invoice",
+            company_id=self.env.company.id,
+            company_ids=self.env.company.ids,
         )
         with self.assertRaises(AccessError):
             invoice.with_user(clerk).write({"late_penalty_waived": True})
