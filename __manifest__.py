@@ -62,5 +62,6 @@
             "account_receivable_gateway/static/tests/tours/*.js",
         ],
     },
+    "external_dependencies": {"python": ["factur-x", "saxonche"]},
     "installable": True,
 }

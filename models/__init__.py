@@ -6,6 +6,7 @@ from . import account_dunning_communication
 from . import account_late_payment_rate
 from . import account_late_payment_policy
 from . import account_move
+from . import account_move_send
 from . import account_move_dispute
 from . import account_move_line
 from . import account_partial_reconcile

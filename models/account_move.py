@@ -3,11 +3,22 @@
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 from odoo.tools.misc import format_amount, format_date, formatLang
 
+from ..connectors.facturx import document as fx
+from ..connectors.facturx.cii import build_cii
+from ..connectors.facturx.pdf import build_facturx_pdf
+from ..connectors.facturx.validation import (
+    Finding,
+    ValidationReport,
+    ValidationUnavailable,
+    validate_xml,
+)
 from ..connectors.late_penalty import (
     ONE_DAY,
     HalfYear,
@@ -96,6 +107,42 @@ class AccountMove(models.Model):
     )
     late_penalty_invoice_ids = fields.One2many(
         "account.move", "late_penalty_origin_id", string="Penalty Invoices"
+    )
+    # E-invoicing: the buyer's references and the last Factur-X check.
+    einvoice_service_code = fields.Char(
+        string="Buyer Service Code",
+        help="Service of the buyer that must receive the invoice, such as a "
+        "public buyer's Chorus Pro service code (BT-10).",
+    )
+    einvoice_commitment_number = fields.Char(
+        string="Commitment Number",
+        size=50,
+        copy=False,
+        help="The buyer's purchase order or legal commitment number (BT-13). "
+        "Left empty, the customer reference is used.",
+    )
+    einvoice_contract_reference = fields.Char(
+        string="Contract Reference",
+        help="The contract or public procurement reference (BT-12).",
+    )
+    facturx_state = fields.Selection(
+        [
+            ("valid", "Valid"),
+            ("warning", "Valid with warnings"),
+            ("invalid", "Invalid"),
+        ],
+        string="Factur-X Check",
+        readonly=True,
+        copy=False,
+        help="Result of the last check of the invoice's Factur-X against the "
+        "XSD, the profile's rules and the French rules. An invalid invoice "
+        "cannot be sent as an e-invoice.",
+    )
+    facturx_findings = fields.Json(readonly=True, copy=False)
+    facturx_findings_html = fields.Html(
+        string="Factur-X Findings",
+        compute="_compute_facturx_findings_html",
+        sanitize=False,
     )
     # Dunning state, kept up to date by the dunning runs (set-based).
     dunning_level_id = fields.Many2one(
@@ -777,15 +824,7 @@ class AccountMove(models.Model):
         if policy:
             mentions.append(self._receivable_penalty_mention(policy))
             if policy.indemnity_amount:
-                mentions.append(
-                    env._(
-                        "Fixed compensation for recovery costs owed on late "
-                        "payment: %(amount)s",
-                        amount=format_amount(
-                            env, policy.indemnity_amount, policy.indemnity_currency_id
-                        ),
-                    )
-                )
+                mentions.append(self._receivable_indemnity_mention(policy))
         customer = self.partner_id.commercial_partner_id
         if siren := customer._receivable_siren():
             mentions.append(env._("Customer SIREN: %(siren)s", siren=siren))
@@ -830,6 +869,14 @@ class AccountMove(models.Model):
                     date=format_date(self.env, last_day),
                 )
                 for last_day, percentage in tiers
+            ),
+        )
+
+    def _receivable_indemnity_mention(self, policy):
+        return self.env._(
+            "Fixed compensation for recovery costs owed on late payment: %(amount)s",
+            amount=format_amount(
+                self.env, policy.indemnity_amount, policy.indemnity_currency_id
             ),
         )
 
@@ -881,7 +928,8 @@ class AccountMove(models.Model):
             )
         return text
 
-    def _receivable_operation_mentions(self):
+    def _receivable_operation_lines(self):
+        """The invoice's (goods, services) product lines."""
         lines = self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
@@ -889,7 +937,10 @@ class AccountMove(models.Model):
             lambda line: line.product_id.type == "service"
             or (not line.product_id and "service" in line.tax_ids.mapped("tax_scope"))
         )
-        goods = lines - services
+        return lines - services, services
+
+    def _receivable_operation_mentions(self):
+        goods, services = self._receivable_operation_lines()
         if services and goods:
             category = self.env._("Category of operation: goods and services")
         elif services:
@@ -900,3 +951,509 @@ class AccountMove(models.Model):
         if "on_invoice" in services.tax_ids.mapped("tax_exigibility"):
             mentions.append(self.env._("Option to pay VAT on debits"))
         return mentions
+
+    # Factur-X ---------------------------------------------------------------
+
+    @api.depends("facturx_findings")
+    @api.depends_context("lang")
+    def _compute_facturx_findings_html(self):
+        explanations = self._facturx_explanations()
+        for move in self:
+            rows = [
+                Markup("<tr><td><code>%s</code></td><td>%s</td><td>%s</td></tr>")
+                % (
+                    finding["rule_id"],
+                    finding["severity"] or self.env._("unflagged"),
+                    Markup("%s<br/><small class='text-muted'>%s</small>")
+                    % (
+                        explanations.get(_rule_family(finding["rule_id"]), ""),
+                        finding["message"],
+                    ),
+                )
+                for finding in move.facturx_findings or []
+            ]
+            move.facturx_findings_html = rows and Markup(
+                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+                "<th>%s</th></tr></thead><tbody>%s</tbody></table>"
+            ) % (
+                self.env._("Rule"),
+                self.env._("Severity"),
+                self.env._("Finding"),
+                Markup("").join(rows),
+            )
+
+    def _facturx_explanations(self):
+        """What to do about the findings our invoices can run into, keyed by
+        rule family; the rule's own text is shown below it."""
+        _ = self.env._
+        return {
+            "BR-FR-05": _(
+                "A mandatory French note is missing: recovery indemnity "
+                "(PMT), late-payment penalties (PMD) or early-payment "
+                "discount (AAB). Check the customer's late-payment "
+                "policy."
+            ),
+            "BR-FR-08": _("The billing framework (BT-23) is missing or unknown."),
+            "BR-FR-09": _(
+                "A SIRET must have 14 digits and start with the SIREN: "
+                "check the company registry of the company and the "
+                "customer."
+            ),
+            "BR-FR-10": _(
+                "The company's SIREN is missing: fill in its company "
+                "registry (SIRET) or its French VAT number."
+            ),
+            "BR-FR-11": _(
+                "The customer's SIREN is missing: fill in its company "
+                "registry (SIRET) or its French VAT number."
+            ),
+            "BR-FR-12": _(
+                "The customer has no electronic invoicing address: give "
+                "it a SIREN, or a Peppol identifier for a foreign "
+                "customer."
+            ),
+            "BR-FR-13": _(
+                "The company has no electronic invoicing address: fill in its SIREN."
+            ),
+            "BR-FR-16": _("This VAT rate does not exist in France."),
+            "BR-FR-CO-05": _(
+                "A credit note must name the invoice it corrects: "
+                "create it by reversing that invoice."
+            ),
+            "BR-E-10": _(
+                "An exempt line needs an exemption reason: set the "
+                "exemption reason code or the legal notes on its tax."
+            ),
+            "BR-IC-11": _(
+                "An intra-community supply needs its delivery date: fill "
+                "in the invoice's delivery date."
+            ),
+            "BR-IC-12": _(
+                "An intra-community supply needs the delivery country: "
+                "give the customer or the delivery address a country."
+            ),
+            "BR-CO-10": _("The sum of the lines does not match the total."),
+            "BR-CO-15": _("The total with VAT does not match the amounts."),
+            "BR-CO-16": _("The amount due does not match the totals."),
+            "BR-S-08": _("The VAT of a rate does not match its lines."),
+            "XSD": _("The file does not follow the Factur-X schema."),
+            "DATA": _("The invoice cannot be expressed as an e-invoice."),
+        }
+
+    def _facturx_profile(self):
+        self.ensure_one()
+        return fx.Profile(
+            self.commercial_partner_id.facturx_profile
+            or self.company_id.facturx_profile
+        )
+
+    def _facturx_applicable(self):
+        self.ensure_one()
+        return self.state == "posted" and self.move_type in (
+            "out_invoice",
+            "out_refund",
+        )
+
+    def _facturx_check(self):
+        """Build and validate each invoice's CII, record the result, and
+        return ``{move: (xml or None, report)}``."""
+        results = {}
+        for move in self:
+            profile = move._facturx_profile()
+            try:
+                xml = build_cii(move._facturx_document(), profile)
+                report = validate_xml(xml, profile)
+            except fx.DocumentError as error:
+                xml = None
+                report = ValidationReport(
+                    profile,
+                    tuple(
+                        Finding("DATA", "fatal", problem) for problem in error.problems
+                    ),
+                )
+            except ValidationUnavailable as error:
+                raise UserError(
+                    self.env._(
+                        "The Factur-X rules could not be checked, so nothing was "
+                        "generated or sent. Try again; if it persists, tell your "
+                        "administrator.\n%(error)s",
+                        error=error,
+                    )
+                ) from error
+            move.write(
+                {
+                    "facturx_state": "invalid"
+                    if report.blocking
+                    else "warning"
+                    if report.findings
+                    else "valid",
+                    "facturx_findings": [
+                        {
+                            "rule_id": f.rule_id,
+                            "severity": f.severity,
+                            "message": f.message,
+                            "blocking": f.blocking,
+                        }
+                        for f in report.findings
+                    ],
+                }
+            )
+            results[move] = (xml, report)
+        return results
+
+    def _facturx_blocking_message(self, checks):
+        lines = [
+            self.env._(
+                "%(invoice)s: %(rules)s",
+                invoice=move.name,
+                rules=", ".join(sorted({f.rule_id for f in report.blocking})),
+            )
+            for move, (_xml, report) in checks.items()
+            if report.blocking
+        ]
+        return lines and self.env._(
+            "These invoices cannot become valid Factur-X files; see the "
+            "findings on their E-invoicing tab:\n%(lines)s",
+            lines="\n".join(lines),
+        )
+
+    def action_facturx_check(self):
+        """Check the Factur-X of the invoices and show the result."""
+        self._facturx_check()
+        return True
+
+    def action_facturx_generate(self):
+        """Attach a checked Factur-X PDF/A-3 to each invoice as its PDF and
+        return the attachments; raise when a file would be invalid."""
+        not_applicable = self.filtered(lambda move: not move._facturx_applicable())
+        if not_applicable:
+            raise UserError(
+                self.env._(
+                    "Factur-X is made for posted customer invoices and credit "
+                    "notes only: %(names)s",
+                    names=", ".join(not_applicable.mapped("display_name")),
+                )
+            )
+        checks = self._facturx_check()
+        if message := self._facturx_blocking_message(checks):
+            raise UserError(message)
+        return self._facturx_attach({move: xml for move, (xml, _r) in checks.items()})
+
+    def action_facturx_download(self):
+        attachment = self.action_facturx_generate()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment[:1].id}?download=true",
+            "target": "download",
+        }
+
+    def _facturx_filename(self):
+        return self._get_invoice_report_filename(extension="pdf")[:-4] + "-factur-x.pdf"
+
+    def _facturx_pdf(self, pdf, xml):
+        """Wrap a rendered invoice PDF and its checked XML into a Factur-X."""
+        self.ensure_one()
+        return build_facturx_pdf(
+            pdf,
+            xml,
+            self._facturx_profile(),
+            title=self.name,
+            author=self.company_id.name,
+            subject=self.env._(
+                "Invoice %(number)s from %(company)s",
+                number=self.name,
+                company=self.company_id.name,
+            ),
+            lang=self.partner_id.lang or "",
+        )
+
+    def _facturx_attach(self, xml_by_move):
+        """Make each invoice's PDF its Factur-X: from the PDF it already has,
+        or from one report rendering for all those without one."""
+        attachments = self.env["ir.attachment"]
+        to_render = self.browse(
+            move.id for move in xml_by_move if not move.invoice_pdf_report_id
+        )
+        rendered = to_render._facturx_render_pdfs()
+        for move, xml in xml_by_move.items():
+            existing = move.sudo().invoice_pdf_report_id
+            data = move._facturx_pdf(rendered.get(move.id) or existing.raw, xml)
+            values = {"name": move._facturx_filename(), "raw": data}
+            if existing:
+                existing.write(values)
+                attachment = existing
+            else:
+                attachment = (
+                    self.env["ir.attachment"]
+                    .sudo()
+                    .create(
+                        {
+                            **values,
+                            "mimetype": "application/pdf",
+                            "res_model": move._name,
+                            "res_id": move.id,
+                            "res_field": "invoice_pdf_report_file",
+                        }
+                    )
+                )
+                move.message_main_attachment_id = attachment
+            move.invalidate_recordset(
+                ["invoice_pdf_report_id", "invoice_pdf_report_file"]
+            )
+            attachments |= attachment
+        return attachments.sudo(False)
+
+    def _facturx_render_pdfs(self):
+        """Render the invoice report once for all these invoices; return
+        ``{move id: pdf bytes}``."""
+        result = {}
+        by_report = {}
+        for move in self:
+            report = move.env["account.move.send"]._get_default_pdf_report_id(move)
+            by_report.setdefault(report, self.browse())
+            by_report[report] |= move
+        actions = self.env["ir.actions.report"]
+        for report, moves in by_report.items():
+            content, report_type = actions.with_company(
+                moves.company_id[:1]
+            )._pre_render_qweb_pdf(report.report_name, res_ids=moves.ids)
+            if report_type != "pdf":
+                raise UserError(
+                    self.env._("The invoice report did not render as a PDF.")
+                )
+            result.update(
+                actions._get_splitted_report(report.report_name, content, report_type)
+            )
+        return result
+
+    def _facturx_document(self):
+        """The invoice as the connectors' :class:`fx.Invoice`."""
+        self.ensure_one()
+        company, customer = self.company_id, self.commercial_partner_id
+        currency = self.currency_id
+        refund = self.move_type == "out_refund"
+        categories = {}
+
+        def category(tax):
+            if tax not in categories:
+                categories[tax] = self._facturx_tax_category(tax)
+            return categories[tax]
+
+        lines, allowances, problems = [], [], []
+        for line in self.invoice_line_ids.filtered(
+            lambda item: item.display_type == "product"
+        ):
+            taxes = line.tax_ids.flatten_taxes_hierarchy()
+            if len(taxes) > 1:
+                problems.append(
+                    self.env._("Line “%(line)s” has several taxes.", line=line.name)
+                )
+                continue
+            tax = category(taxes)
+            amount = _decimal(line.price_subtotal, currency)
+            if amount < 0 and not refund:
+                allowances.append(
+                    fx.AllowanceCharge(
+                        False, -amount, tax, (line.name or "")[:100], "95"
+                    )
+                )
+                continue
+            lines.append(self._facturx_line(line, len(lines) + 1, amount, tax))
+        if problems:
+            raise fx.DocumentError(problems)
+
+        tax_amounts = {}
+        sign = 1 if refund else -1
+        for tax_line in self.line_ids.filtered("tax_line_id"):
+            key = category(tax_line.tax_line_id)
+            tax_amounts[key] = tax_amounts.get(key, Decimal(0)) + _decimal(
+                sign * tax_line.amount_currency, currency
+            )
+        rounding = sum(
+            (
+                _decimal(sign * line.amount_currency, currency)
+                for line in self.line_ids.filtered(
+                    lambda item: item.display_type == "rounding"
+                )
+            ),
+            Decimal(0),
+        )
+        goods, services = self._receivable_operation_lines()
+        process = "M1" if goods and services else "S1" if services else "B1"
+        vat_due_code = ""
+        if services:
+            on_debits = "on_invoice" in services.tax_ids.mapped("tax_exigibility")
+            vat_due_code = "5" if on_debits else "72"
+        origin = self.reversed_entry_id
+        intra = any(line.tax.code == "K" for line in lines)
+        shipping = self.partner_shipping_id
+        document = fx.Invoice(
+            number=self.name,
+            type_code="381" if refund else "386" if self._is_downpayment() else "380",
+            issue_date=self.invoice_date,
+            currency=currency.name,
+            seller=self._facturx_party(company.partner_id, seller=True),
+            buyer=self._facturx_party(customer),
+            lines=tuple(lines),
+            allowance_charges=tuple(allowances),
+            tax_amounts=tax_amounts,
+            notes=self._facturx_notes(),
+            business_process=process,
+            buyer_reference=self.einvoice_service_code or "",
+            order_reference=self.einvoice_commitment_number or self.ref or "",
+            contract_reference=self.einvoice_contract_reference or "",
+            preceding_invoices=tuple(
+                fx.PrecedingInvoice(move.name, move.invoice_date) for move in origin
+            ),
+            due_date=None if refund else self.invoice_date_due,
+            payment_terms=self.invoice_payment_term_id.name or "",
+            payment_means=None if refund else self._facturx_payment_means(),
+            payment_reference=(self.payment_reference or self.name)[:140],
+            delivery_date=self.delivery_date or None,
+            ship_to=self._facturx_party(shipping)
+            if shipping and (intra or shipping != self.partner_id)
+            else None,
+            vat_due_date_code=vat_due_code,
+            rounding_amount=rounding,
+            decimals=currency.decimal_places,
+        )
+        totals = fx.compute_totals(document)
+        if totals.due != _decimal(self.amount_total, currency):
+            raise fx.DocumentError(
+                [
+                    self.env._(
+                        "The e-invoice total %(file)s differs from the invoice "
+                        "total %(invoice)s.",
+                        file=totals.due,
+                        invoice=self.amount_total,
+                    )
+                ]
+            )
+        return document
+
+    def _facturx_line(self, line, number, amount, tax):
+        quantity = Decimal(str(line.quantity))
+        discount = Decimal(str(line.discount or 0))
+        if line.tax_ids.filtered("price_include") and quantity:
+            # Odoo's price includes the tax; the file needs it without.
+            price = (amount / (1 - discount / 100) / quantity).quantize(Decimal("1e-6"))
+        else:
+            price = Decimal(str(line.price_unit))
+        product = line.product_id
+        name = product.name or (line.name or "").splitlines()[0] or "-"
+        return fx.Line(
+            line_id=str(number),
+            name=name[:200],
+            quantity=quantity,
+            unit_code=self.env["account.edi.common"]._get_uom_unece_code(
+                line.product_uom_id
+            ),
+            unit_price=price,
+            net_amount=amount,
+            tax=tax,
+            description=line.name or "",
+            seller_item_id=product.default_code or "",
+            gtin=product.barcode
+            if product.barcode and len(product.barcode) in (8, 12, 13, 14)
+            else "",
+            discount_percent=discount,
+        )
+
+    def _facturx_tax_category(self, tax):
+        """The EN 16931 VAT category of an Odoo tax (Odoo's own rules), with
+        its exemption reason: the tax's code, or its legal notes."""
+        common = self.env["account.edi.common"]
+        customer, supplier = self.commercial_partner_id, self.company_id.partner_id
+        code = common._get_tax_category_code(customer, supplier, tax)
+        rate = Decimal(str(tax.amount)) if tax and code in ("S", "Z") else Decimal(0)
+        if code == "S" and not rate:
+            code = "Z"
+        reason, reason_code = "", ""
+        if code in ("E", "AE", "K", "G", "O"):
+            exemption = common._get_tax_exemption_reason(customer, supplier, tax)
+            reason_code = exemption.get("tax_exemption_reason_code") or ""
+            notes = html2plaintext(tax.invoice_legal_notes or "") if tax else ""
+            if tax and (tax.ubl_cii_tax_exemption_reason_code or code in ("K", "G")):
+                reason = exemption.get("tax_exemption_reason") or ""
+            reason = (notes or reason).strip()
+        return fx.TaxCategory(code, rate, reason[:1000], reason_code)
+
+    def _facturx_party(self, partner, seller=False):
+        siren = partner._receivable_siren() or ""
+        registry = (partner.company_registry or "").replace(" ", "")
+        siret = registry if registry.isdigit() and len(registry) == 14 else ""
+        if siren:
+            address = fx.ElectronicAddress("0225", siren)
+        elif not seller and partner.peppol_eas and partner.peppol_endpoint:
+            address = fx.ElectronicAddress(partner.peppol_eas, partner.peppol_endpoint)
+        else:
+            address = None
+        return fx.Party(
+            name=partner.name,
+            address=fx.Address(
+                country_code=partner.country_id.code or "",
+                line1=partner.street or "",
+                line2=partner.street2 or "",
+                postcode=partner.zip or "",
+                city=partner.city or "",
+            ),
+            siren=siren,
+            siret=siret,
+            vat=partner.vat or "",
+            electronic_address=address,
+            contact_email=(partner.email or "") if seller else "",
+        )
+
+    def _facturx_notes(self):
+        """The French mandatory notes: recovery indemnity (PMT), penalties
+        (PMD) and early-payment discount (AAB), in the customer's language."""
+        move = self.with_context(lang=self.partner_id.lang or self.env.lang)
+        env = move.env
+        policy = (
+            env["account.late.payment.policy"]
+            .sudo()
+            ._for_partner(self.partner_id, self.company_id)
+        )
+        if policy and policy.indemnity_amount:
+            indemnity = move._receivable_indemnity_mention(policy)
+        else:
+            indemnity = env._("No fixed compensation for recovery costs applies.")
+        if policy:
+            penalties = move._receivable_penalty_mention(policy)
+        else:
+            penalties = env._("No late-payment penalties apply.")
+        return (
+            fx.Note(indemnity, "PMT"),
+            fx.Note(penalties, "PMD"),
+            fx.Note(move._receivable_discount_mention(), "AAB"),
+        )
+
+    def _facturx_payment_means(self):
+        customer = self.commercial_partner_id
+        if customer.sepa_mandate_reference and self.company_id.sepa_creditor_identifier:
+            return fx.PaymentMeans(
+                "59",
+                mandate_reference=customer.sepa_mandate_reference,
+                creditor_identifier=self.company_id.sepa_creditor_identifier,
+                debtor_iban=customer.bank_ids[:1].sanitized_acc_number or "",
+            )
+        bank = self.partner_bank_id
+        if not bank:
+            return None
+        return fx.PaymentMeans(
+            "58" if bank.acc_type == "iban" else "30",
+            iban=bank.sanitized_acc_number,
+            bic=bank.bank_bic or "",
+            account_name=bank.acc_holder_name or "",
+        )
+
+
+def _decimal(amount, currency):
+    return Decimal(str(amount)).quantize(
+        Decimal(1).scaleb(-currency.decimal_places), ROUND_HALF_UP
+    )
+
+
+def _rule_family(rule_id):
+    """BR-FR-05_BT-22_PMT -> BR-FR-05; BR-CO-15 -> BR-CO-15."""
+    return rule_id.split("_")[0]

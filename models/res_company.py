@@ -2,6 +2,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+FACTURX_PROFILES = [
+    ("minimum", "MINIMUM"),
+    ("basicwl", "BASIC WL"),
+    ("basic", "BASIC"),
+    ("en16931", "EN 16931"),
+    ("extended", "EXTENDED"),
+]
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -37,6 +45,20 @@ class ResCompany(models.Model):
     dunning_thank_you = fields.Boolean(
         string="Thank Customers for Payment",
         help="Send a thank-you message when a reminded invoice is paid.",
+    )
+
+    facturx_profile = fields.Selection(
+        FACTURX_PROFILES,
+        string="Factur-X Profile",
+        default="en16931",
+        required=True,
+        help="Profile of the Factur-X files made for customer invoices, unless "
+        "the customer asks for another one. EN 16931 and EXTENDED are the ones "
+        "the French e-invoicing reform accepts.",
+    )
+    sepa_creditor_identifier = fields.Char(
+        string="SEPA Creditor Identifier",
+        help="Creditor identifier (ICS) written on invoices paid by SEPA direct debit.",
     )
 
     def _late_penalty_accounts(self):

@@ -21,3 +21,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_collector_id = fields.Many2one(
         related="company_id.dunning_collector_id", readonly=False
     )
+    facturx_profile = fields.Selection(
+        related="company_id.facturx_profile", readonly=False
+    )
+    sepa_creditor_identifier = fields.Char(
+        related="company_id.sepa_creditor_identifier", readonly=False
+    )

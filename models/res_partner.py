@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 
 from .account_late_payment_policy import CUSTOMER_TYPES
+from .res_company import FACTURX_PROFILES
 
 
 class ResPartner(models.Model):
@@ -25,6 +26,18 @@ class ResPartner(models.Model):
         string="Dunning Policy",
         help="Leave empty to follow the first policy whose rules match the "
         "customer, or the company's default one.",
+    )
+
+    facturx_profile = fields.Selection(
+        FACTURX_PROFILES,
+        string="Factur-X Profile",
+        help="Leave empty to use the company's profile.",
+    )
+    sepa_mandate_reference = fields.Char(
+        string="SEPA Mandate",
+        help="Reference of the direct-debit mandate this customer signed. When "
+        "set, its invoices are paid by SEPA direct debit from its first bank "
+        "account.",
     )
 
     dunning_communication_count = fields.Integer(
@@ -75,4 +88,6 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + [
             "receivable_customer_type",
             "dunning_policy_id",
+            "facturx_profile",
+            "sepa_mandate_reference",
         ]

@@ -1,0 +1,63 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, models
+
+FACTURX_EDI = "facturx_checked"
+
+
+class AccountMoveSend(models.AbstractModel):
+    """Send & Print makes the invoice PDF a checked Factur-X.
+
+    Odoo's own hook embeds an unchecked ``factur-x.xml`` in every invoice
+    PDF; when our option is on, the PDF as rendered is wrapped with our
+    checked XML instead, and an invalid invoice is not sent at all.
+    """
+
+    _inherit = "account.move.send"
+
+    @api.model
+    def _get_all_extra_edis(self):
+        edis = super()._get_all_extra_edis()
+        edis[FACTURX_EDI] = {
+            "label": self.env._("Factur-X"),
+            "is_applicable": lambda move: move._facturx_applicable(),
+            "help": self.env._(
+                "Make the PDF a Factur-X e-invoice (PDF/A-3 with its XML), "
+                "checked against the official and French rules first."
+            ),
+        }
+        return edis
+
+    @api.model
+    def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):
+        super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
+        if FACTURX_EDI not in (invoice_data.get("extra_edis") or ()):
+            return
+        xml, report = invoice._facturx_check()[invoice]
+        if report.blocking:
+            invoice_data["error"] = {
+                "error_title": self.env._(
+                    "The Factur-X of %(invoice)s breaks these rules:",
+                    invoice=invoice.name,
+                ),
+                "errors": [
+                    f"{finding.rule_id}: {finding.message}"
+                    for finding in report.blocking
+                ],
+            }
+        elif invoice.invoice_pdf_report_id:
+            # Odoo does not render a PDF it already has: wrap that one.
+            invoice._facturx_attach({invoice: xml})
+        else:
+            invoice_data["facturx_xml"] = xml
+
+    @api.model
+    def _hook_invoice_document_after_pdf_report_render(self, invoice, invoice_data):
+        pdf_values = invoice_data.get("pdf_attachment_values")
+        rendered = pdf_values and pdf_values["raw"]
+        super()._hook_invoice_document_after_pdf_report_render(invoice, invoice_data)
+        if rendered and invoice_data.get("facturx_xml"):
+            pdf_values["raw"] = invoice._facturx_pdf(
+                rendered, invoice_data["facturx_xml"]
+            )
+            pdf_values["name"] = invoice._facturx_filename()
