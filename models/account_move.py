@@ -11,6 +11,7 @@ from odoo.tools import SQL, html2plaintext
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from ..connectors.facturx import document as fx
+from ..connectors.facturx.batch import merge_html_documents, split_pdf
 from ..connectors.facturx.cii import build_cii
 from ..connectors.facturx.pdf import build_facturx_pdf
 from ..connectors.facturx.validation import (
@@ -1204,26 +1205,34 @@ class AccountMove(models.Model):
         return attachments.sudo(False)
 
     def _facturx_render_pdfs(self):
-        """Render the invoice report once for all these invoices; return
-        ``{move id: pdf bytes}``."""
-        result = {}
+        """Render the invoice report for all these invoices in one
+        wkhtmltopdf run per report (see ``connectors/facturx/batch.py``);
+        return ``{move id: pdf bytes}``."""
         by_report = {}
         for move in self:
             report = move.env["account.move.send"]._get_default_pdf_report_id(move)
-            by_report.setdefault(report, self.browse())
-            by_report[report] |= move
-        actions = self.env["ir.actions.report"]
+            by_report[report] = by_report.get(report, self.browse()) | move
+        result = {}
         for report, moves in by_report.items():
-            content, report_type = actions.with_company(
-                moves.company_id[:1]
-            )._pre_render_qweb_pdf(report.report_name, res_ids=moves.ids)
-            if report_type != "pdf":
-                raise UserError(
-                    self.env._("The invoice report did not render as a PDF.")
-                )
-            result.update(
-                actions._get_splitted_report(report.report_name, content, report_type)
+            actions = (
+                self.env["ir.actions.report"]
+                .with_company(moves.company_id[:1])
+                .with_context(debug=False)
             )
+            html = actions._render_qweb_html(
+                report.report_name, moves.ids, data={"report_type": "pdf"}
+            )[0]
+            bodies, ids, header, footer, paper = actions._prepare_html(
+                html, report_model=report.model
+            )
+            pdf = actions._run_wkhtmltopdf(
+                [merge_html_documents(list(zip(ids, bodies, strict=True)))],
+                report_ref=report.report_name,
+                header=header,
+                footer=footer,
+                specific_paperformat_args=paper,
+            )
+            result.update({int(key): data for key, data in split_pdf(pdf).items()})
         return result
 
     def _facturx_document(self):

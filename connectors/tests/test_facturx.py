@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from ..facturx import check
+from ..facturx.batch import merge_html_documents, split_pdf
 from ..facturx.cii import NS, build_cii
 from ..facturx.document import (
     Address,
@@ -398,3 +400,40 @@ def test_check_command(tmp_path):
     )
     assert result.returncode == 1
     assert "INVALID (EN 16931)" in result.stdout
+
+
+def test_batch_rendering_cuts_each_document_at_its_first_page():
+    documents = [
+        (
+            "11",
+            "<html><head><style>h1{color:#714b67}</style></head><body><h1>A</h1></body></html>",
+        ),
+        (
+            "12",
+            "<html><body><h1>B</h1><p style='height:1500px'>long</p>"
+            "<p>end-of-B</p></body></html>",
+        ),
+        (
+            "13",
+            "<html><body><h1>C</h1><p><a href='https://example.com'>site</a></p></body></html>",
+        ),
+    ]
+    html = merge_html_documents(documents)
+    pdf = subprocess.run(
+        ["wkhtmltopdf", "--quiet", "-", "-"],
+        input=html.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    parts = split_pdf(pdf)
+    assert list(parts) == ["11", "12", "13"]
+    readers = {key: PdfReader(io.BytesIO(part)) for key, part in parts.items()}
+    assert [len(reader.pages) for reader in readers.values()] == [1, 2, 1]
+    assert "end-of-B" in readers["12"].pages[1].extract_text()
+    uris = [
+        str(annotation.get_object()["/A"]["/URI"])
+        for reader in readers.values()
+        for page in reader.pages
+        for annotation in page.get("/Annots") or []
+    ]
+    assert uris == ["https://example.com"]  # the cut marks are gone, real links stay
