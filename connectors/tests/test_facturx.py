@@ -436,4 +436,4 @@ def test_batch_rendering_cuts_each_document_at_its_first_page():
         for page in reader.pages
         for annotation in page.get("/Annots") or []
     ]
-    assert uris == ["https://example.com"]  # the cut marks are gone, real links stay
+    assert uris == ["https://example.com/"]  # the cut marks are gone, real links stay
