@@ -21,7 +21,7 @@ ADDON := .cache/addons/$(MODULE)
 TESTS ?= tests connectors
 PYTEST_ARGS ?=
 
-.PHONY: help setup run shell test lint i18n bench clean
+.PHONY: help setup run shell test lint i18n bench bench-facturx facturx-check clean
 
 help:
 	@echo "make run     start Odoo with the demo database on http://127.0.0.1:8069"
@@ -30,6 +30,8 @@ help:
 	@echo "make lint    ruff and pylint-odoo"
 	@echo "make i18n    export the translation template and update i18n/fr.po"
 	@echo "make bench   time a dunning run on 10,000 to 100,000 invoices"
+	@echo "make bench-facturx  time Factur-X generation against Odoo's native one"
+	@echo "make facturx-check FILES='a.pdf b.xml'  check Factur-X files"
 	@echo "make clean   remove the caches (.cache, .venv)"
 
 setup:
@@ -63,6 +65,13 @@ i18n: setup
 bench: setup
 	@tools/odoo.sh ensure-db arg_bench fresh $(COUNTRY) $(LOCALISATION)
 	@$(ODOO) shell -c $(CONF) -d arg_bench --no-http --log-level=warn < bench/dunning_run.py
+
+bench-facturx: setup
+	@tools/odoo.sh ensure-db arg_bench_fx fresh $(COUNTRY) $(LOCALISATION)
+	@bench/facturx.sh
+
+facturx-check: setup
+	@$(VENV)/bin/python -m connectors.facturx.check $(FILES)
 
 clean:
 	rm -rf .cache .venv

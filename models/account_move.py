@@ -139,7 +139,9 @@ class AccountMove(models.Model):
         "XSD, the profile's rules and the French rules. An invalid invoice "
         "cannot be sent as an e-invoice.",
     )
-    facturx_findings = fields.Json(readonly=True, copy=False)
+    facturx_findings = fields.Json(
+        string="Factur-X Check Details", readonly=True, copy=False
+    )
     facturx_findings_html = fields.Html(
         string="Factur-X Findings",
         compute="_compute_facturx_findings_html",
@@ -665,6 +667,8 @@ class AccountMove(models.Model):
                 (fields.Date.to_date(last_day), percentage)
                 for last_day, percentage in self.early_discount_tiers
             ]
+        if not self.invoice_payment_term_id:
+            return []
         return self.invoice_payment_term_id.sudo()._early_discount_tiers(
             self.invoice_date or self.date or fields.Date.context_today(self)
         )
@@ -1249,6 +1253,7 @@ class AccountMove(models.Model):
             return categories[tax]
 
         lines, allowances, problems = [], [], []
+        sign = 1 if refund else -1  # amounts in the file are positive
         for line in self.invoice_line_ids.filtered(
             lambda item: item.display_type == "product"
         ):
@@ -1259,7 +1264,8 @@ class AccountMove(models.Model):
                 )
                 continue
             tax = category(taxes)
-            amount = _decimal(line.price_subtotal, currency)
+            # What is booked, which Odoo's price_subtotal may miss by a cent.
+            amount = _decimal(sign * line.amount_currency, currency)
             if amount < 0 and not refund:
                 allowances.append(
                     fx.AllowanceCharge(
@@ -1272,7 +1278,6 @@ class AccountMove(models.Model):
             raise fx.DocumentError(problems)
 
         tax_amounts = {}
-        sign = 1 if refund else -1
         for tax_line in self.line_ids.filtered("tax_line_id"):
             key = category(tax_line.tax_line_id)
             tax_amounts[key] = tax_amounts.get(key, Decimal(0)) + _decimal(
@@ -1318,7 +1323,8 @@ class AccountMove(models.Model):
             payment_terms=self.invoice_payment_term_id.name or "",
             payment_means=None if refund else self._facturx_payment_means(),
             payment_reference=(self.payment_reference or self.name)[:140],
-            delivery_date=self.delivery_date or None,
+            # A credit note corrects the supply of the invoice it reverses.
+            delivery_date=self.delivery_date or origin.delivery_date or None,
             ship_to=self._facturx_party(shipping)
             if shipping and (intra or shipping != self.partner_id)
             else None,

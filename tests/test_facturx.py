@@ -273,6 +273,9 @@ class TestFacturxMatrix(FacturxCommon):
             "instalments": self._invoice(
                 [{"price": 2000}], invoice_payment_term_id=instalments.id
             ),
+            "no payment term": self._invoice(
+                [{"price": 20}], invoice_payment_term_id=False
+            ),
         }
 
     def test_every_scenario_is_valid_in_en16931_and_extended(self):
@@ -451,3 +454,12 @@ class TestFacturxFile(FacturxCommon, AccountTestInvoicingHttpCommon):
         with self.assertRaisesRegex(UserError, "BR-E-10"):
             wizard.with_context(force_report_rendering=True).action_send_and_print()
         self.assertFalse(invoice.invoice_pdf_report_id)
+
+    def test_portal_download_gives_the_factur_x(self):
+        invoice = self._invoice([{"price": 100}])
+        self._generate(invoice)
+        response = self.url_open(
+            invoice.get_portal_url(report_type="pdf", download=True)
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(parse_cii(extract_xml(response.content)).number, invoice.name)
