@@ -1208,13 +1208,20 @@ class AccountMove(models.Model):
             attachments |= attachment
         return attachments.sudo(False)
 
-    def _facturx_render_pdfs(self):
+    def _facturx_render_pdfs(self, reports=None):
         """Render the invoice report for all these invoices in one
         wkhtmltopdf run per report (see ``connectors/facturx/batch.py``);
-        return ``{move id: pdf bytes}``."""
+        return ``{move id: pdf bytes}``.
+
+        :param reports: ``{move: ir.actions.report}``, by default each
+            invoice's usual report.
+        """
+        sender = self.env["account.move.send"]
         by_report = {}
         for move in self:
-            report = move.env["account.move.send"]._get_default_pdf_report_id(move)
+            report = (reports or {}).get(move) or sender._get_default_pdf_report_id(
+                move
+            )
             by_report[report] = by_report.get(report, self.browse()) | move
         result = {}
         for report, moves in by_report.items():

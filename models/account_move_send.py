@@ -6,7 +6,8 @@ FACTURX_EDI = "facturx_checked"
 
 
 class AccountMoveSend(models.AbstractModel):
-    """Send & Print makes the invoice PDF a checked Factur-X.
+    """Send & Print makes the invoice PDF a checked Factur-X, and renders
+    the PDFs of a batch in one run.
 
     Odoo's own hook embeds an unchecked ``factur-x.xml`` in every invoice
     PDF; when our option is on, the PDF as rendered is wrapped with our
@@ -27,6 +28,28 @@ class AccountMoveSend(models.AbstractModel):
             ),
         }
         return edis
+
+    @api.model
+    def _prepare_invoice_pdf_report(self, invoices_data):
+        """Render a batch of invoices in one wkhtmltopdf run, also with the
+        single-document wkhtmltopdf Debian ships, where Odoo's batch fails."""
+        if len(invoices_data) < 2:
+            return super()._prepare_invoice_pdf_report(invoices_data)
+        moves = self.env["account.move"].union(*invoices_data)
+        pdfs = moves._facturx_render_pdfs(
+            {move: data["pdf_report"] for move, data in invoices_data.items()}
+        )
+        for invoice, invoice_data in invoices_data.items():
+            invoice_data["pdf_attachment_values"] = {
+                "name": invoice._get_invoice_report_filename(
+                    report=invoice_data["pdf_report"]
+                ),
+                "raw": pdfs[invoice.id],
+                "mimetype": "application/pdf",
+                "res_model": invoice._name,
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
 
     @api.model
     def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):

@@ -463,3 +463,19 @@ class TestFacturxFile(FacturxCommon, AccountTestInvoicingHttpCommon):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(parse_cii(extract_xml(response.content)).number, invoice.name)
+
+    def test_send_and_print_renders_a_batch_in_one_run(self):
+        invoices = self._invoice([{"price": 100}]) | self._invoice(
+            [{"price": 45, "quantity": 12}],
+            partner=self.belgian,
+            delivery_date="2026-10-28",
+        )
+        self.env["account.move.send"].with_context(
+            force_report_rendering=True
+        )._generate_and_send_invoices(
+            invoices, sending_methods=["manual"], extra_edis={"facturx_checked"}
+        )
+        for invoice in invoices:
+            pdf = invoice.invoice_pdf_report_id.raw
+            self.assertEqual(inspect_pdf(pdf).problems(Profile.EN16931), [])
+            self.assertEqual(parse_cii(extract_xml(pdf)).number, invoice.name)
