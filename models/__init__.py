@@ -3,6 +3,10 @@ from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_run
 from . import account_dunning_communication
+from . import account_einvoice_channel
+from . import account_einvoice_chorus_service
+from . import account_einvoice_event
+from . import account_einvoice_transmission
 from . import account_late_payment_rate
 from . import account_late_payment_policy
 from . import account_move

@@ -33,6 +33,7 @@ from ..connectors.late_penalty import (
     compute_late_penalty,
 )
 from .account_dunning_run import NEXT_LEVEL_QUERY
+from .account_einvoice_transmission import CLOSED_STATES, TRANSPORT_STATES
 
 
 @contextmanager
@@ -126,6 +127,26 @@ class AccountMove(models.Model):
         string="Contract Reference",
         help="The contract or public procurement reference (BT-12).",
     )
+    einvoice_transmission_ids = fields.One2many(
+        "account.einvoice.transmission", "move_id", string="E-invoice Transmissions"
+    )
+    einvoice_event_ids = fields.One2many(
+        "account.einvoice.event", "move_id", string="E-invoice Timeline"
+    )
+    einvoice_state = fields.Selection(
+        TRANSPORT_STATES,
+        string="E-invoice Delivery",
+        compute="_compute_einvoice_state",
+        store=True,
+        index="btree_not_null",
+        help="Where the e-invoice is on its way: the state of its latest transmission.",
+    )
+    einvoice_status = fields.Char(
+        string="E-invoice Status",
+        compute="_compute_einvoice_state",
+        store=True,
+        help="The last status the buyer's platform reported.",
+    )
     facturx_state = fields.Selection(
         [
             ("valid", "Valid"),
@@ -207,6 +228,11 @@ class AccountMove(models.Model):
     )
 
     def _post(self, soft=True):
+        for move in self.filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.commercial_partner_id.receivable_customer_type == "public"
+        ):
+            move._chorus_pro_check_routing()
         # Keep the discounts as they are on posting: editing the payment term
         # later must not change them.
         for move in self.filtered(lambda m: m.invoice_payment_term_id.early_discount):
@@ -957,6 +983,128 @@ class AccountMove(models.Model):
             mentions.append(self.env._("Option to pay VAT on debits"))
         return mentions
 
+    # E-invoice transmissions ----------------------------------------------
+
+    @api.depends(
+        "einvoice_transmission_ids.state", "einvoice_transmission_ids.business_status"
+    )
+    def _compute_einvoice_state(self):
+        for move in self:
+            latest = move.einvoice_transmission_ids.sorted("id", reverse=True)[:1]
+            move.einvoice_state = latest.state
+            move.einvoice_status = latest.business_status
+
+    def action_einvoice_send(self):
+        """Create (or reuse) each invoice's transmission to the channel that
+        serves its customer, and queue it; nothing leaves in this request."""
+        transmissions = self.env["account.einvoice.transmission"]
+        for move in self:
+            channel = move._einvoice_channel()
+            move._einvoice_check_sendable(channel)
+            live = move.einvoice_transmission_ids.filtered(
+                lambda t, channel=channel: t.channel_id == channel
+                and t.state not in CLOSED_STATES
+            )
+            transmissions |= live or transmissions.create(
+                {"move_id": move.id, "channel_id": channel.id}
+            )
+        transmissions.filtered(lambda t: t.state == "to_send")._enqueue()
+        return transmissions
+
+    def _einvoice_channel(self):
+        """The channel of the invoice's customer: Chorus Pro for public
+        buyers."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if customer.receivable_customer_type == "public":
+            channel = self.env["account.einvoice.channel"]._for_move(self, "chorus_pro")
+            if channel:
+                return channel
+            raise UserError(
+                self.env._(
+                    "%(customer)s is a public buyer, but %(company)s has no Chorus "
+                    "Pro channel (Accounting › Configuration › E-invoicing Channels).",
+                    customer=customer.name,
+                    company=self.company_id.name,
+                )
+            )
+        raise UserError(
+            self.env._(
+                "No e-invoicing channel serves %(customer)s.", customer=customer.name
+            )
+        )
+
+    def _einvoice_check_sendable(self, channel):
+        self.ensure_one()
+        if not self._facturx_applicable():
+            raise UserError(
+                self.env._(
+                    "Only posted customer invoices and credit notes are sent as "
+                    "e-invoices: %(invoice)s",
+                    invoice=self.display_name,
+                )
+            )
+        if channel.channel_type == "chorus_pro":
+            self._chorus_pro_check_routing()
+
+    def _chorus_pro_check_routing(self):
+        """What the public buyer requires, refused with the missing item."""
+        customer = self.commercial_partner_id
+        problems = []
+        service = self.einvoice_service_code or ""
+        commitment = self.einvoice_commitment_number or ""
+        if service.strip().upper() == "FACTURES_PUBLIQUES":
+            problems.append(
+                self.env._(
+                    "The service code FACTURES_PUBLIQUES is reserved to invoices "
+                    "between public bodies."
+                )
+            )
+        required = customer.chorus_requirement
+        if required == "service_or_commitment" and not (service or commitment):
+            problems.append(self.env._("a service code or a commitment number"))
+        if required in ("service", "service_and_commitment") and not service:
+            problems.append(self.env._("a service code"))
+        if required in ("commitment", "service_and_commitment") and not commitment:
+            problems.append(self.env._("a commitment number"))
+        services = customer.chorus_service_ids
+        if service and services:
+            known = services.filtered(lambda s: s.code == service and s.active)
+            if not known:
+                problems.append(
+                    self.env._(
+                        "an active service code of the buyer (%(code)s is not one)",
+                        code=service,
+                    )
+                )
+            elif known[:1].commitment_required and not commitment:
+                problems.append(
+                    self.env._(
+                        "a commitment number (service %(code)s requires one)",
+                        code=service,
+                    )
+                )
+        if problems:
+            raise UserError(
+                self.env._(
+                    "%(invoice)s cannot go to Chorus Pro; %(customer)s requires: "
+                    "%(items)s.",
+                    invoice=self.display_name,
+                    customer=customer.name,
+                    items="; ".join(problems),
+                )
+            )
+
+    def _einvoice_ask_for_action(self, note):
+        """An activity for the invoice's responsible (or the current user)."""
+        for move in self:
+            move.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("E-invoice needs your attention"),
+                note=note,
+                user_id=(move.invoice_user_id or self.env.user).id,
+            )
+
     # Factur-X ---------------------------------------------------------------
 
     @api.depends("facturx_findings")
@@ -1362,7 +1510,10 @@ class AccountMove(models.Model):
         else:
             price = Decimal(str(line.price_unit))
         product = line.product_id
-        name = product.name or (line.name or "").splitlines()[0] or "-"
+        # The line's label is what the invoice prints; the product names it
+        # when the label is empty.
+        name = (line.name or "").strip().splitlines()[0:1] or [product.name or "-"]
+        name = name[0]
         return fx.Line(
             line_id=str(number),
             name=name[:200],

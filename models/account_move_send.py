@@ -1,8 +1,10 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, models
+from odoo.exceptions import UserError
 
 FACTURX_EDI = "facturx_checked"
+CHORUS_PRO_EDI = "chorus_pro"
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -27,7 +29,32 @@ class AccountMoveSend(models.AbstractModel):
                 "checked against the official and French rules first."
             ),
         }
+        edis[CHORUS_PRO_EDI] = {
+            "label": self.env._("Chorus Pro"),
+            "is_applicable": lambda move: move._facturx_applicable()
+            and move.commercial_partner_id.receivable_customer_type == "public"
+            and bool(
+                self.env["account.einvoice.channel"]._for_move(move, "chorus_pro")
+            ),
+            "help": self.env._(
+                "Deposit the Factur-X on Chorus Pro and follow it to payment."
+            ),
+        }
         return edis
+
+    @api.model
+    def _call_web_service_after_invoice_pdf_render(self, invoices_data):
+        super()._call_web_service_after_invoice_pdf_render(invoices_data)
+        for invoice, invoice_data in invoices_data.items():
+            if CHORUS_PRO_EDI not in (invoice_data.get("extra_edis") or ()):
+                continue
+            try:
+                invoice.action_einvoice_send()
+            except UserError as error:
+                invoice_data["error"] = {
+                    "error_title": self.env._("Chorus Pro"),
+                    "errors": [str(error)],
+                }
 
     @api.model
     def _prepare_invoice_pdf_report(self, invoices_data):

@@ -40,6 +40,35 @@ class ResPartner(models.Model):
         "account.",
     )
 
+    chorus_structure_id = fields.Char(
+        string="Chorus Pro Structure",
+        readonly=True,
+        help="The buyer's identifier in Chorus Pro, found from its SIRET.",
+    )
+    chorus_requirement = fields.Selection(
+        [
+            ("none", "Nothing"),
+            ("service", "Service code"),
+            ("commitment", "Commitment number"),
+            ("service_and_commitment", "Service code and commitment number"),
+            ("service_or_commitment", "Service code or commitment number"),
+        ],
+        string="Chorus Pro Requires",
+        default="none",
+        help="What this public buyer requires on its invoices, as Chorus Pro "
+        "says (refreshed by the button and every week).",
+    )
+    chorus_service_ids = fields.One2many(
+        "account.einvoice.chorus.service", "partner_id", string="Chorus Pro Services"
+    )
+    chorus_payment_not_reported = fields.Boolean(
+        string="Chorus Pro Reports No Payment",
+        readonly=True,
+        help="This buyer never reports payments in Chorus Pro: its invoices "
+        "are followed until they are ordered for payment (MANDATEE).",
+    )
+    chorus_refreshed_at = fields.Datetime(string="Chorus Pro Refreshed", readonly=True)
+
     dunning_communication_count = fields.Integer(
         compute="_compute_dunning_communication_count"
     )
@@ -90,4 +119,75 @@ class ResPartner(models.Model):
             "dunning_policy_id",
             "facturx_profile",
             "sepa_mandate_reference",
+            "chorus_requirement",
         ]
+
+    def action_chorus_refresh(self):
+        """Queue the refresh of these public buyers from Chorus Pro."""
+        for partner in self.filtered(lambda p: not p.parent_id):
+            partner.with_delay(
+                channel="root.einvoice.chorus_pro",
+                identity_key=f"chorus-refresh-{partner.id}",
+            )._chorus_refresh()
+
+    @api.model
+    def _cron_chorus_refresh(self):
+        self.search(
+            [("receivable_customer_type", "=", "public"), ("parent_id", "=", False)]
+        ).action_chorus_refresh()
+
+    def _chorus_refresh(self):
+        """Read the buyer's structure, rules and services from Chorus Pro."""
+        self.ensure_one()
+        siret = (self.company_registry or "").replace(" ", "")
+        channel = self.env["account.einvoice.channel"].search(
+            [
+                ("channel_type", "=", "chorus_pro"),
+                ("company_id", "in", (self.company_id or self.env.company).ids),
+            ],
+            limit=1,
+        )
+        if not channel or not siret:
+            return
+        client = channel._chorus_pro_client()
+        structure = client.find_structure(siret)
+        rules = client.structure_rules(structure.structure_id)
+        if rules.service_or_commitment:
+            requirement = "service_or_commitment"
+        elif rules.service_required and rules.commitment_required:
+            requirement = "service_and_commitment"
+        elif rules.service_required:
+            requirement = "service"
+        elif rules.commitment_required:
+            requirement = "commitment"
+        else:
+            requirement = "none"
+        services = client.structure_services(structure.structure_id)
+        existing = {service.code: service for service in self.chorus_service_ids}
+        for service in services:
+            values = {
+                "name": service.name,
+                "chorus_id": str(service.service_id),
+                "active": service.active and service.code != "FACTURES_PUBLIQUES",
+                "commitment_required": client.service_rules(
+                    structure.structure_id, service.service_id
+                ).commitment_required
+                if service.active
+                else False,
+            }
+            if service.code in existing:
+                existing.pop(service.code).write(values)
+            else:
+                self.env["account.einvoice.chorus.service"].create(
+                    {**values, "partner_id": self.id, "code": service.code}
+                )
+        for gone in existing.values():
+            gone.active = False
+        self.write(
+            {
+                "chorus_structure_id": str(structure.structure_id),
+                "chorus_requirement": requirement,
+                "chorus_payment_not_reported": rules.payment_status_not_reported,
+                "chorus_refreshed_at": fields.Datetime.now(),
+            }
+        )

@@ -250,7 +250,7 @@ list_db = True
 log_level = ${LOG_LEVEL:-info}
 
 [queue_job]
-channels = root:2,root.dunning:1
+channels = root:2,root.dunning:1,root.einvoice.chorus_pro:2
 EOF
 }
 

@@ -1,0 +1,218 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..connectors.chorus_pro.simulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_LOGIN,
+    DEFAULT_PASSWORD,
+    Simulator,
+)
+from .test_facturx import FacturxCommon
+
+RIVECOURT = "21600412700017"  # a buyer of the simulator's default seed
+HOSPITAL = "26690012500011"  # requires a service code
+
+
+@tagged("post_install", "-at_install")
+class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
+    """Invoices to public buyers go to a local Chorus Pro (a faithful
+    simulator on 127.0.0.1) and are followed to payment."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.channel = cls.env["account.einvoice.channel"].create(
+            {
+                "name": "Chorus Pro (local)",
+                "channel_type": "chorus_pro",
+                "environment": "custom",
+                "token_url": "http://127.0.0.1:1/api/oauth/token",
+                "api_url": "http://127.0.0.1:1",
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "login": DEFAULT_LOGIN,
+                "password": DEFAULT_PASSWORD,
+                "timeout": 2,
+                "unknown_grace_minutes": 0,
+            }
+        )
+        cls.town = cls.env["res.partner"].create(
+            {
+                "name": "Commune de Rivecourt",
+                "is_company": True,
+                "receivable_customer_type": "public",
+                "company_registry": RIVECOURT,
+                "street": "1 place de la Mairie",
+                "zip": "60000",
+                "city": "Rivecourt",
+                "country_id": cls.env.ref("base.fr").id,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param("report.url", self.base_url())
+        self.chorus = Simulator(port=0)
+        self.chorus.start()
+        self.addCleanup(self.chorus.stop)
+        self.channel.write(
+            {"token_url": self.chorus.token_url, "api_url": self.chorus.url}
+        )
+
+    def _send(self, invoice):
+        with trap_jobs() as trap:
+            transmission = invoice.action_einvoice_send()
+        trap.assert_jobs_count(1, only=transmission._job_send)
+        return transmission
+
+    def _run(self, transmission):
+        return transmission.with_context(force_report_rendering=True)._job_send()
+
+    def _run_expecting_retry(self, transmission):
+        """Run the job as queue_job would, keeping what it committed before
+        asking to be retried (Odoo's assertRaises would roll it back)."""
+        try:
+            self._run(transmission)
+        except RetryableJobError:
+            return
+        self.fail("The job did not ask to be retried.")
+
+    def _track(self, steps=1):
+        for _step in range(steps):
+            self.chorus.advance()
+            self.env["account.einvoice.transmission"]._cron_track()
+
+    def _state(self):
+        return self.chorus.state()
+
+    def test_invoice_goes_to_chorus_pro_and_is_followed_to_payment(self):
+        invoice = self._invoice([{"price": 1200}], partner=self.town)
+        transmission = self._send(invoice)
+        self.assertEqual(transmission.state, "to_send")
+        self.assertTrue(transmission.idempotency_key)
+        self._run(transmission)
+        self.assertEqual(transmission.state, "sent")
+        self.assertEqual(len(transmission.payload_sha256), 64)
+        self.assertEqual(
+            self._state()["deposits_per_invoice_number"], {invoice.name: 1}
+        )
+        self._track(steps=3)
+        self.assertEqual(transmission.state, "delivered")
+        self.assertTrue(transmission.external_document_id)
+        self._track(steps=6)
+        self.assertEqual(transmission.business_status, "MISE_EN_PAIEMENT")
+        self.assertTrue(transmission.final)
+        self.assertEqual(invoice.einvoice_status, "MISE_EN_PAIEMENT")
+        codes = transmission.event_ids.filtered(lambda e: e.kind == "status").mapped(
+            "code"
+        )
+        for status in ("DEPOSEE", "MISE_A_DISPOSITION", "MANDATEE", "MISE_EN_PAIEMENT"):
+            self.assertIn(status, codes)
+        paid = transmission.event_ids.filtered(lambda e: e.code == "MISE_EN_PAIEMENT")
+        self.assertEqual(paid.lifecycle_code, "211")
+        # A final invoice costs no more calls.
+        calls = sum(self._state()["calls"].values())
+        self._track()
+        self.assertEqual(sum(self._state()["calls"].values()), calls)
+
+    def test_sending_twice_reuses_the_transmission(self):
+        invoice = self._invoice([{"price": 100}], partner=self.town)
+        first = self._send(invoice)
+        with trap_jobs():
+            self.assertEqual(invoice.action_einvoice_send(), first)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["account.einvoice.transmission"].create(
+                {"move_id": invoice.id, "channel_id": self.channel.id}
+            )
+
+    def test_lost_answer_is_looked_up_before_any_resend(self):
+        invoice = self._invoice([{"price": 300}], partner=self.town)
+        transmission = self._send(invoice)
+        self.chorus.inject("drop", path="/cpro/factures/v1/deposer/flux", count=1)
+        self._run_expecting_retry(transmission)
+        self.assertEqual(transmission.state, "unknown")
+        self.chorus.advance()
+        self.chorus.advance()
+        self._run(transmission)  # Chorus Pro lists it now: no second deposit
+        self.assertEqual(transmission.state, "sent")
+        self.assertEqual(
+            self._state()["deposits_per_invoice_number"], {invoice.name: 1}
+        )
+
+    def test_temporary_failure_is_retried_and_refusal_is_not(self):
+        invoice = self._invoice([{"price": 50}], partner=self.town)
+        transmission = self._send(invoice)
+        self.chorus.inject(
+            "http", status=503, path="/cpro/factures/v1/deposer/flux", count=1
+        )
+        self._run_expecting_retry(transmission)
+        self.assertEqual(transmission.state, "to_send")
+        self.assertTrue(transmission.next_retry_at)
+        self._run(transmission)
+        self.assertEqual(transmission.state, "sent")
+        self.assertEqual(transmission.attempt_count, 2)
+
+    def test_refused_deposit_goes_back_to_the_user(self):
+        invoice = self._invoice(
+            [{"price": 80, "name": "Prestation #REJETEE"}], partner=self.town
+        )
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track(steps=8)
+        self.assertEqual(transmission.business_status, "REJETEE")
+        self.assertEqual(
+            transmission.event_ids.filtered(
+                lambda e: e.code == "REJETEE"
+            ).lifecycle_code,
+            "210",
+        )
+
+    def test_suspended_invoice_asks_its_responsible_to_act(self):
+        invoice = self._invoice(
+            [{"price": 80, "name": "Prestation #SUSPENDUE"}], partner=self.town
+        )
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track(steps=5)
+        self.assertEqual(transmission.business_status, "SUSPENDUE")
+        self.assertIn("SUSPENDUE", invoice.activity_ids.note)
+
+    def test_buyer_requirements_are_enforced_at_posting(self):
+        hospital = self.town.copy(
+            {
+                "name": "Centre hospitalier",
+                "company_registry": HOSPITAL,
+                "chorus_requirement": "service",
+            }
+        )
+        with self.assertRaisesRegex(UserError, "a service code"):
+            self._invoice([{"price": 10}], partner=hospital)
+        with self.assertRaisesRegex(UserError, "FACTURES_PUBLIQUES"):
+            self._invoice(
+                [{"price": 10}],
+                partner=hospital,
+                einvoice_service_code="FACTURES_PUBLIQUES",
+            )
+        invoice = self._invoice(
+            [{"price": 10}], partner=hospital, einvoice_service_code="PHARMACIE"
+        )
+        self.assertEqual(invoice.state, "posted")
+
+    def test_event_timeline_is_append_only(self):
+        invoice = self._invoice([{"price": 100}], partner=self.town)
+        transmission = self._send(invoice)
+        self._run(transmission)
+        with self.assertRaises(UserError):
+            transmission.event_ids[:1].message = "changed"
+        with self.assertRaises(UserError):
+            transmission.event_ids.unlink()
