@@ -37,10 +37,19 @@ help:
 setup:
 	@tools/setup.sh
 
+# The local Chorus Pro the demo company's channel points at; its clock runs
+# 60 times faster than real time, so a deposited invoice reaches payment in
+# a few minutes.
+CHORUS_PORT ?= 8780
+
 run: setup
 	@tools/odoo.sh ensure-db $(DB) demo $(COUNTRY) $(LOCALISATION)
 	@echo "Odoo: http://127.0.0.1:8069  database $(DB)  login admin / password admin"
-	@$(ODOO) server -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
+	@echo "Local Chorus Pro: http://127.0.0.1:$(CHORUS_PORT)"
+	@$(VENV)/bin/python -m connectors.chorus_pro.simulator --port $(CHORUS_PORT) \
+		--speed 60 >.cache/chorus_pro_simulator.log 2>&1 & simulator=$$!; \
+		trap 'kill $$simulator' EXIT; \
+		$(ODOO) server -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 
 shell: setup
 	@if [ "$(DB)" = "$(DEMO_DB)" ]; then tools/odoo.sh ensure-db $(DB) demo $(COUNTRY) $(LOCALISATION); fi

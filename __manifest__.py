@@ -56,6 +56,7 @@
         "demo/account_move_demo.xml",
         "demo/account_late_payment_rate_demo.xml",
         "demo/account_dunning_demo.xml",
+        "demo/account_einvoice_channel_demo.xml",
     ],
     "assets": {
         "web.report_assets_common": [
