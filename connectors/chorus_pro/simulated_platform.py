@@ -214,6 +214,13 @@ class Document:
     amount_due: str
     keywords: frozenset
 
+    @property
+    def supplier_key(self):
+        """The supplier as its SIREN when known, whatever the profile says."""
+        if len(self.supplier) == 14 and self.supplier.isdigit():
+            return self.supplier[:9]
+        return self.supplier
+
 
 @dataclass
 class Flux:
@@ -444,7 +451,7 @@ class Platform:
         self.fluxes = {}
         self.invoices = {}  # by cpp id
         self.attachments = {}  # id -> (account, name)
-        self._used_numbers = set()  # (supplier, invoice number) integrated
+        self._used_numbers = set()  # (supplier key, invoice number) integrated
         self._deposited_numbers = Counter()
         self._flux_ids = itertools.count(1)
         self._invoice_ids = itertools.count(1000001)
@@ -542,7 +549,7 @@ class Platform:
         problems = routing_problems(
             structure, document.service_code, document.commitment
         )
-        if (document.supplier, document.number) in self._used_numbers:
+        if (document.supplier_key, document.number) in self._used_numbers:
             problems.append(
                 f"La facture {document.number} a déjà été déposée par ce fournisseur."
             )
@@ -568,7 +575,7 @@ class Platform:
             ),
         )
         self.invoices[invoice.cpp_id] = invoice
-        self._used_numbers.add((document.supplier, document.number))
+        self._used_numbers.add((document.supplier_key, document.number))
         self._set_status(invoice, "DEPOSEE", when)
 
     # Invoices ------------------------------------------------------------------

@@ -475,6 +475,8 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     _logger.setLevel(logging.DEBUG)  # one line per call
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
     simulator = Simulator(
         arguments.port,
         host=arguments.host,
@@ -500,8 +502,6 @@ def main(argv=None):
         f"{arguments.speed:g}; POST {CONTROL}clock to move it\n"
     )
     sys.stdout.flush()
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
     try:
         stopped.wait()
     except KeyboardInterrupt:
