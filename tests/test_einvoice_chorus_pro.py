@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -216,3 +217,55 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
             transmission.event_ids[:1].message = "changed"
         with self.assertRaises(UserError):
             transmission.event_ids.unlink()
+
+    def test_a_batch_under_faults_is_deposited_once_each(self):
+        """200 invoices while a fifth of the deposits fail (server errors,
+        rate limiting, answers lost after the deposit was recorded, timeouts)
+        and the token expires mid-batch: every invoice is deposited exactly
+        once and ends with a visible state."""
+        self.channel.unknown_grace_minutes = 60
+        invoices = self.env["account.move"]
+        for number in range(200):
+            invoices |= self._invoice(
+                [{"price": 100 + number}], partner=self.town, post=False
+            )
+        invoices.action_post()
+        invoices.with_context(force_report_rendering=True).action_facturx_generate()
+        with trap_jobs():
+            transmissions = invoices.action_einvoice_send()
+        deposit = "/cpro/factures/v1/deposer/flux"
+        self.chorus.inject("http", path=deposit, status=500, rate=0.07)
+        self.chorus.inject("http", path=deposit, status=429, rate=0.07)
+        self.chorus.inject("drop", path=deposit, rate=0.06)
+        self.chorus.inject("timeout", path=deposit, count=2, delay=3)
+        for number, transmission in enumerate(transmissions):
+            if number == 100:
+                self.chorus.expire_tokens()
+            try:
+                self._run(transmission)
+            except RetryableJobError:
+                continue
+        self.chorus.clear_faults()
+        for _round in range(3):  # queue_job's retries, the clock moving on
+            self.chorus.advance()
+            for transmission in transmissions.filtered(
+                lambda t: t.state in ("to_send", "unknown")
+            ):
+                try:
+                    self._run(transmission)
+                except RetryableJobError:
+                    continue
+        # Some answers were lost before Chorus Pro recorded anything: once
+        # the grace period is over and the lookup still finds nothing, they
+        # are sent again.
+        lost = transmissions.filtered(lambda t: t.state == "unknown")
+        lost.sending_since = fields.Datetime.subtract(fields.Datetime.now(), hours=2)
+        for transmission in lost:
+            self._run(transmission)
+        self._track(steps=3)
+        state = self._state()
+        self.assertEqual(
+            sorted(state["deposits_per_invoice_number"].values()), [1] * 200
+        )
+        self.assertEqual(set(transmissions.mapped("state")), {"delivered"})
+        self.assertEqual(state["calls"]["/api/oauth/token"], 2)
