@@ -32,6 +32,7 @@
         "wizards/account_late_penalty_waive_views.xml",
         "wizards/account_early_discount_grant_views.xml",
         "wizards/account_late_payment_rate_import_views.xml",
+        "wizards/account_einvoice_chorus_answer_views.xml",
         "views/account_late_payment_rate_views.xml",
         "views/account_late_payment_policy_views.xml",
         "views/account_dunning_policy_views.xml",

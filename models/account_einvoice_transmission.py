@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..connectors.chorus_pro import statuses as chorus_statuses
+from ..connectors.chorus_pro.client import Attachment
 from ..connectors.errors import OutcomeUnknownError, PermanentError, TransientError
 
 TRANSPORT_STATES = [
@@ -370,6 +371,32 @@ class AccountEinvoiceTransmission(models.Model):
                     comment=invoice.comment or "",
                 )
             )
+
+    def _job_chorus_pro_answer(self, action, comment, attachment_ids):
+        """Queue job: complete a suspended invoice, or recycle one with the
+        invoice's new routing."""
+        self.ensure_one()
+        client = self.channel_id._chorus_pro_client()
+        move = self.move_id
+        if action == "complete":
+            attachments = self.env["ir.attachment"].sudo().browse(attachment_ids)
+            client.complete(
+                int(self.external_document_id),
+                comment,
+                [
+                    Attachment(a.name[-50:], a.raw, a.mimetype or "application/pdf")
+                    for a in attachments
+                ],
+            )
+        else:
+            client.recycle(
+                int(self.external_document_id),
+                move.commercial_partner_id.company_registry,
+                move.einvoice_service_code or "",
+                move.einvoice_commitment_number or "",
+                comment,
+            )
+        self._add_event("transport", action, comment)
 
 
 def _datetime(value):

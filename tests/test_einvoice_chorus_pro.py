@@ -269,3 +269,105 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
         )
         self.assertEqual(set(transmissions.mapped("state")), {"delivered"})
         self.assertEqual(state["calls"]["/api/oauth/token"], 2)
+
+    def test_public_buyer_is_refreshed_from_chorus_pro(self):
+        hospital = self.town.copy(
+            {"name": "CH de Valfleuri", "company_registry": HOSPITAL}
+        )
+        with trap_jobs() as trap:
+            hospital.action_chorus_refresh()
+        trap.assert_jobs_count(1)
+        trap.perform_enqueued_jobs()
+        self.assertTrue(hospital.chorus_structure_id)
+        self.assertEqual(hospital.chorus_requirement, "service")
+        services = {
+            s.code: s
+            for s in hospital.with_context(active_test=False).chorus_service_ids
+        }
+        self.assertTrue(services["PHARMACIE"].commitment_required)
+        self.assertTrue(services["SERVICES-TECHNIQUES"].active)
+        self.assertFalse(services["FACTURES_PUBLIQUES"].active)
+        with self.assertRaisesRegex(UserError, "PHARMACIE requires one"):
+            self._invoice(
+                [{"price": 10}], partner=hospital, einvoice_service_code="PHARMACIE"
+            )
+        with self.assertRaisesRegex(UserError, "INCONNU is not one"):
+            self._invoice(
+                [{"price": 10}], partner=hospital, einvoice_service_code="INCONNU"
+            )
+
+    def test_send_and_print_offers_chorus_pro_for_public_buyers(self):
+        invoice = self._invoice([{"price": 100}], partner=self.town)
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({})
+        )
+        self.assertIn("chorus_pro", wizard.extra_edis)
+        with trap_jobs() as trap:
+            wizard.with_context(force_report_rendering=True).action_send_and_print()
+        trap.assert_jobs_count(1)
+        transmission = invoice.einvoice_transmission_ids
+        self.assertEqual(transmission.state, "to_send")
+        self._run(transmission)
+        self.assertEqual(transmission.state, "sent")
+        other = self._invoice([{"price": 100}])
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=other.ids)
+            .create({})
+        )
+        self.assertNotIn("chorus_pro", wizard.extra_edis)
+
+    def _answer(self, invoice, action, **values):
+        wizard = (
+            self.env["account.einvoice.chorus.answer"]
+            .with_context(active_id=invoice.id)
+            .create({"move_id": invoice.id, "action": action, **values})
+        )
+        with trap_jobs() as trap:
+            wizard.action_confirm()
+        trap.assert_jobs_count(1)
+        trap.perform_enqueued_jobs()
+
+    def test_suspended_invoice_is_completed_and_goes_on_to_payment(self):
+        invoice = self._invoice(
+            [{"price": 80, "name": "Prestation #SUSPENDUE"}], partner=self.town
+        )
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track(steps=5)
+        self.assertEqual(invoice.einvoice_status, "SUSPENDUE")
+        proof = self.env["ir.attachment"].create(
+            {
+                "name": "bon_livraison.pdf",
+                "raw": b"%PDF-1.4 proof",
+                "mimetype": "application/pdf",
+            }
+        )
+        self._answer(
+            invoice,
+            "complete",
+            comment="Bon de livraison signé joint.",
+            attachment_ids=proof.ids,
+        )
+        self._track(steps=8)
+        self.assertEqual(invoice.einvoice_status, "MISE_EN_PAIEMENT")
+        self.assertIn("COMPLETEE", transmission.event_ids.mapped("code"))
+
+    def test_invoice_to_recycle_gets_its_new_routing(self):
+        invoice = self._invoice(
+            [{"price": 80, "name": "Prestation #A_RECYCLER"}], partner=self.town
+        )
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track(steps=5)
+        self.assertEqual(invoice.einvoice_status, "A_RECYCLER")
+        self._answer(invoice, "recycle", comment="Bon service.", service_code="ECOLES")
+        self.assertEqual(invoice.einvoice_service_code, "ECOLES")
+        self._track(steps=8)
+        self.assertEqual(invoice.einvoice_status, "MISE_EN_PAIEMENT")
+        with self.assertRaisesRegex(UserError, "status A_RECYCLER"):
+            self.env["account.einvoice.chorus.answer"].create(
+                {"move_id": invoice.id, "action": "recycle", "comment": "again"}
+            ).action_confirm()
