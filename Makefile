@@ -21,7 +21,7 @@ ADDON := .cache/addons/$(MODULE)
 TESTS ?= tests connectors
 PYTEST_ARGS ?=
 
-.PHONY: help setup run shell test lint i18n bench bench-facturx facturx-check clean
+.PHONY: help setup run shell test lint i18n bench bench-facturx bench-chorus facturx-check clean
 
 help:
 	@echo "make run     start Odoo with the demo database on http://127.0.0.1:8069"
@@ -31,6 +31,7 @@ help:
 	@echo "make i18n    export the translation template and update i18n/fr.po"
 	@echo "make bench   time a dunning run on 10,000 to 100,000 invoices"
 	@echo "make bench-facturx  time Factur-X generation against Odoo's native one"
+	@echo "make bench-chorus   send 1,000 invoices to the local Chorus Pro and follow them"
 	@echo "make facturx-check FILES='a.pdf b.xml'  check Factur-X files"
 	@echo "make clean   remove the caches (.cache, .venv)"
 
@@ -77,7 +78,11 @@ bench: setup
 
 bench-facturx: setup
 	@tools/odoo.sh ensure-db arg_bench_fx fresh $(COUNTRY) $(LOCALISATION)
-	@bench/facturx.sh
+	@bench/with_server.sh bench/facturx_run.py
+
+bench-chorus: setup
+	@tools/odoo.sh ensure-db arg_bench_fx fresh $(COUNTRY) $(LOCALISATION)
+	@bench/with_server.sh bench/chorus_pro_run.py
 
 facturx-check: setup
 	@$(VENV)/bin/python -m connectors.facturx.check $(FILES)

@@ -363,7 +363,10 @@ class AccountEinvoiceTransmission(models.Model):
             ),
             _datetime(invoice.changed_at),
         )
-        if chorus_statuses.supplier_action(invoice.status):
+        if (
+            chorus_statuses.supplier_action(invoice.status)
+            or invoice.status == "REJETEE"
+        ):
             self.move_id._einvoice_ask_for_action(
                 self.env._(
                     "Chorus Pro: the invoice is %(status)s. %(comment)s",

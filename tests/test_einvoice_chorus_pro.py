@@ -371,3 +371,17 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
             self.env["account.einvoice.chorus.answer"].create(
                 {"move_id": invoice.id, "action": "recycle", "comment": "again"}
             ).action_confirm()
+
+    def test_send_job_may_commit_its_progress(self):
+        """queue_job forbids commits unless the job function allows them; the
+        send job commits "sending" before it calls the peer."""
+        job = self.env["account.einvoice.transmission"]._job_send
+        self.assertTrue(
+            self.env["queue.job.function"]
+            .job_config(
+                self.env["queue.job.function"].job_function_name(
+                    "account.einvoice.transmission", job.__name__
+                )
+            )
+            .allow_commit
+        )
