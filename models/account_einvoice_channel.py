@@ -84,10 +84,19 @@ class AccountEinvoiceChannel(models.Model):
         help="How long the peer may take to show a document it may have "
         "received before it is sent again (it is always looked up first).",
     )
+    report_after_minutes = fields.Integer(
+        string="Deposit Report After (min)",
+        default=15,
+        required=True,
+        help="A deposited invoice normally shows up in the peer's search once "
+        "processed; after this delay, the deposit's own report is read to "
+        "find out why it does not.",
+    )
     transmission_ids = fields.One2many("account.einvoice.transmission", "channel_id")
 
     _positive_timeout = models.Constraint(
-        "CHECK (timeout > 0 AND max_attempts > 0 AND unknown_grace_minutes >= 0)",
+        "CHECK (timeout > 0 AND max_attempts > 0 AND unknown_grace_minutes >= 0 "
+        "AND report_after_minutes >= 0)",
         "Timeouts, attempts and grace periods must be positive.",
     )
 
@@ -202,16 +211,20 @@ class AccountEinvoiceChannel(models.Model):
     def _chorus_pro_track(self, transmissions):
         """One paged search over the invoices deposited since the oldest one
         tracked covers them all; history is read only for those whose
-        status changed, deposit reports only for those not found."""
+        status changed, deposit reports only for those still missing after
+        the channel's delay."""
         client = self._chorus_pro_client()
         since = min(transmissions.mapped("sent_at")).date()
         found = {
             invoice.number: invoice
             for invoice in client.search_invoices(deposited_from=since)
         }
+        late = fields.Datetime.subtract(
+            fields.Datetime.now(), minutes=self.report_after_minutes
+        )
         for transmission in transmissions:
             invoice = found.get(transmission.move_id.name)
-            if invoice is None:
+            if invoice is None and transmission.sent_at <= late:
                 transmission._chorus_pro_check_deposit(client)
             elif invoice.status != transmission.business_status:
                 transmission._chorus_pro_follow(client, invoice)

@@ -45,6 +45,7 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
                 "password": DEFAULT_PASSWORD,
                 "timeout": 2,
                 "unknown_grace_minutes": 0,
+                "report_after_minutes": 0,
             }
         )
         cls.town = cls.env["res.partner"].create(
@@ -177,6 +178,18 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
             ).lifecycle_code,
             "210",
         )
+
+    def test_deposit_refused_by_chorus_pro_goes_back_with_its_reason(self):
+        stranger = self.town.copy(
+            {"name": "Commune inconnue", "company_registry": "21330063500017"}
+        )
+        invoice = self._invoice([{"price": 40}], partner=stranger)
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track(steps=3)
+        self.assertEqual(transmission.state, "error")
+        self.assertIn("refused the deposit", transmission.last_error)
+        self.assertIn("E-invoice not sent", invoice.activity_ids.note)
 
     def test_suspended_invoice_asks_its_responsible_to_act(self):
         invoice = self._invoice(
