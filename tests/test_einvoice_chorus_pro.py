@@ -151,6 +151,35 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
             self._state()["deposits_per_invoice_number"], {invoice.name: 1}
         )
 
+    def test_a_second_worker_never_deposits_what_the_first_is_sending(self):
+        """Worker A committed "sending" and is waiting for Chorus Pro (or
+        died there); worker B, given the same job, must not deposit again
+        before the peer had time to show A's deposit."""
+        self.channel.unknown_grace_minutes = 60
+        invoice = self._invoice([{"price": 70}], partner=self.town)
+        transmission = self._send(invoice)
+        self._run(transmission)  # A's deposit went through...
+        self.assertEqual(
+            self._state()["deposits_per_invoice_number"], {invoice.name: 1}
+        )
+        transmission.write(  # ...but A never recorded the answer
+            {
+                "state": "sending",
+                "sending_since": fields.Datetime.now(),
+                "external_id": False,
+            }
+        )
+        self._run_expecting_retry(transmission)  # B: too early to tell
+        self.assertEqual(transmission.state, "unknown")
+        self.chorus.advance()
+        self.chorus.advance()
+        self._run(transmission)  # B, later: A's deposit is found
+        self.assertEqual(transmission.state, "sent")
+        self.assertTrue(transmission.external_id)
+        self.assertEqual(
+            self._state()["deposits_per_invoice_number"], {invoice.name: 1}
+        )
+
     def test_temporary_failure_is_retried_and_refusal_is_not(self):
         invoice = self._invoice([{"price": 50}], partner=self.town)
         transmission = self._send(invoice)
