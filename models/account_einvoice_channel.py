@@ -224,7 +224,8 @@ class AccountEinvoiceChannel(models.Model):
         )
         for transmission in transmissions:
             invoice = found.get(transmission.move_id.name)
-            if invoice is None and transmission.sent_at <= late:
-                transmission._chorus_pro_check_deposit(client)
+            if invoice is None:
+                if transmission.sent_at <= late:
+                    transmission._chorus_pro_check_deposit(client)
             elif invoice.status != transmission.business_status:
                 transmission._chorus_pro_follow(client, invoice)

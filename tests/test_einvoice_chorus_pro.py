@@ -127,6 +127,19 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
         self._track()
         self.assertEqual(sum(self._state()["calls"].values()), calls)
 
+    def test_a_fresh_deposit_costs_no_report_while_it_is_processed(self):
+        self.channel.report_after_minutes = 15
+        invoice = self._invoice([{"price": 100}], partner=self.town)
+        transmission = self._send(invoice)
+        self._run(transmission)
+        self._track()  # still processing: one search, no deposit report
+        calls = self._state()["calls"]
+        self.assertNotIn("/cpro/transverses/v1/consulterCRDetaille", calls)
+        self.assertEqual(calls["/cpro/factures/v1/rechercher/fournisseur"], 1)
+        self.assertEqual(transmission.state, "sent")
+        self._track(steps=2)
+        self.assertEqual(transmission.state, "delivered")
+
     def test_sending_twice_reuses_the_transmission(self):
         invoice = self._invoice([{"price": 100}], partner=self.town)
         first = self._send(invoice)
