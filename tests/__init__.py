@@ -6,3 +6,4 @@ from . import test_early_discount
 from . import test_dunning_run
 from . import test_dunning_send
 from . import test_dunning_report
+from . import test_dunning_kpi
