@@ -254,7 +254,11 @@ class AccountMove(models.Model):
                     """
                     UPDATE account_move m
                        SET dunning_next_date = n.next_date
-                      FROM (%(query)s) n
+                      FROM (
+                            SELECT move_id, MIN(next_date) AS next_date
+                              FROM (%(query)s) next_level
+                             GROUP BY move_id
+                      ) n
                      WHERE m.id = n.move_id
                     """,
                     query=SQL(
@@ -629,6 +633,56 @@ class AccountMove(models.Model):
             if payment_date <= last_day:
                 return percentage
         return self.early_discount_grant_percentage
+
+    def _early_discount_offer(self, on_date):
+        """The early-payment discount a full payment on ``on_date`` would
+        earn, from the invoice's tiers, or None when there is none (no
+        discount, deadline passed, or something paid already).
+
+        :return: a dict with ``percentage``, ``last_day`` (the tier's
+            deadline), ``days_left``, and in the invoice currency
+            ``discount`` and ``amount_due`` (what to pay), as floats rounded
+            to the currency; and ``<key>_text``, these formatted in the
+            context's language.
+        """
+        self.ensure_one()
+        term_line = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        if (
+            self.state != "posted"
+            or self.move_type not in self._early_payment_discount_move_types()
+            or self.payment_state != "not_paid"
+            or not self.invoice_payment_term_id.early_discount
+            or len(term_line) != 1
+            or not term_line.discount_date
+        ):
+            return None
+        for last_day, percentage in self._early_discount_tier_list():
+            if on_date <= last_day:
+                amount_due, _balance = self._early_discount_amounts_due(
+                    term_line, percentage
+                )
+                discount = self.currency_id.round(
+                    term_line.amount_currency - amount_due
+                )
+                return {
+                    "percentage": percentage,
+                    "last_day": last_day,
+                    "days_left": (last_day - on_date).days,
+                    "amount_due": amount_due,
+                    "discount": discount,
+                    # the same, as the customer reads them
+                    "percentage_text": _format_number(self.env, percentage),
+                    "last_day_text": format_date(self.env, last_day),
+                    "amount_due_text": format_amount(
+                        self.env, amount_due, self.currency_id
+                    ),
+                    "discount_text": format_amount(
+                        self.env, discount, self.currency_id
+                    ),
+                }
+        return None
 
     def _is_eligible_for_early_payment_discount(self, currency, reference_date):
         if super()._is_eligible_for_early_payment_discount(currency, reference_date):

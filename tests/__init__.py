@@ -7,3 +7,4 @@ from . import test_dunning_run
 from . import test_dunning_send
 from . import test_dunning_report
 from . import test_dunning_kpi
+from . import test_dunning_discount
