@@ -763,6 +763,41 @@ class AccountMove(models.Model):
         ):
             return super_method()
 
+    def _get_invoice_next_payment_values(self, custom_amount=None):
+        """What the portal, online payment and payment links offer today.
+
+        Odoo builds its "Discount of X if paid within N days" and the
+        payment link's discount date from the payment term line, which holds
+        its single discount (the first tier): past that deadline, for a later
+        tier, it would say "if paid today" with the first tier's date. It
+        runs here with today's tier overlaid on the line: its deadline (a
+        grant's is today) and amounts.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        term_line = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        percentage = (
+            len(term_line) == 1
+            and term_line.discount_date
+            and today > term_line.discount_date
+            and self._early_discount_percentage(today)
+        )
+        if not percentage:
+            return super()._get_invoice_next_payment_values(custom_amount)
+        last_day = next(
+            (day for day, _percent in self._early_discount_tier_list() if today <= day),
+            today,
+        )
+        due_currency, due = self._early_discount_amounts_due(term_line, percentage)
+        with _cache_overlay(
+            (term_line, "discount_date", last_day),
+            (term_line, "discount_amount_currency", due_currency),
+            (term_line, "discount_balance", due),
+        ):
+            return super()._get_invoice_next_payment_values(custom_amount)
+
     def _grant_early_discount(self, percentage, reason):
         """Let a payment after the discount deadline earn ``percentage``."""
         self._check_receivable_manager()

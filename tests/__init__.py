@@ -8,3 +8,4 @@ from . import test_dunning_send
 from . import test_dunning_report
 from . import test_dunning_kpi
 from . import test_dunning_discount
+from . import test_portal_discount
