@@ -642,8 +642,8 @@ class AccountMove(models.Model):
         :return: a dict with ``percentage``, ``last_day`` (the tier's
             deadline), ``days_left``, and in the invoice currency
             ``discount`` and ``amount_due`` (what to pay), as floats rounded
-            to the currency; and ``<key>_text``, these formatted in the
-            context's language.
+            to the currency; ``<key>_text``, these formatted in the
+            context's language, and ``text``: the offer in one sentence.
         """
         self.ensure_one()
         term_line = self.line_ids.filtered(
@@ -666,13 +666,8 @@ class AccountMove(models.Model):
                 discount = self.currency_id.round(
                     term_line.amount_currency - amount_due
                 )
-                return {
-                    "percentage": percentage,
-                    "last_day": last_day,
-                    "days_left": (last_day - on_date).days,
-                    "amount_due": amount_due,
-                    "discount": discount,
-                    # the same, as the customer reads them
+                # the figures as the customer reads them
+                texts = {
                     "percentage_text": _format_number(self.env, percentage),
                     "last_day_text": format_date(self.env, last_day),
                     "amount_due_text": format_amount(
@@ -680,6 +675,23 @@ class AccountMove(models.Model):
                     ),
                     "discount_text": format_amount(
                         self.env, discount, self.currency_id
+                    ),
+                }
+                return {
+                    "percentage": percentage,
+                    "last_day": last_day,
+                    "days_left": (last_day - on_date).days,
+                    "amount_due": amount_due,
+                    "discount": discount,
+                    **texts,
+                    "text": self.env._(
+                        "%(invoice)s: %(discount)s (%(percent)s %%) if you pay "
+                        "%(amount)s by %(date)s",
+                        invoice=self.name,
+                        discount=texts["discount_text"],
+                        percent=texts["percentage_text"],
+                        amount=texts["amount_due_text"],
+                        date=texts["last_day_text"],
                     ),
                 }
         return None
