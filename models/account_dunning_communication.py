@@ -1,5 +1,7 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 
@@ -57,9 +59,14 @@ class AccountDunningCommunication(models.Model):
 
     @api.depends("line_ids.amount_residual")
     def _compute_amount_residual(self):
+        # An invoice reminded at two levels at once (a step of the ladder and
+        # a discount reminder) counts once.
         for communication in self:
             communication.amount_residual = sum(
-                communication.line_ids.mapped("amount_residual")
+                {
+                    line.move_id: line.amount_residual
+                    for line in communication.line_ids
+                }.values()
             )
 
     # Sending: in queue_job jobs, in batches, never in the user's request.
@@ -88,9 +95,13 @@ class AccountDunningCommunication(models.Model):
         """Carry out each communication's level: email or letter, call and
         hand-over activities. A communication whose invoices were all paid
         meanwhile is cancelled instead."""
+        today = fields.Date.context_today(self)
         for communication in self.filtered(lambda c: c.state == "to_send"):
             if not communication.move_ids.filtered(
                 lambda move: move.payment_state in ("not_paid", "partial")
+            ) or (
+                communication.level_id.offset_from == "discount_date"
+                and not communication._early_discount_offers(today)
             ):
                 communication.state = "cancelled"
                 continue
@@ -115,13 +126,7 @@ class AccountDunningCommunication(models.Model):
                 self.env._("Send the dunning letter by post"), self._collector()
             )
         elif level.send_email:
-            self.message_post_with_source(
-                "account_receivable_gateway.mail_template_dunning",
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                partner_ids=partner.ids,
-                attachment_ids=self._email_attachments().ids,
-            )
+            self._post_email(self._email_attachments())
         if send_letter:
             self._render_letter()
         if level.phone_call:
@@ -139,6 +144,61 @@ class AccountDunningCommunication(models.Model):
                 ),
                 self._litigation_manager(),
             )
+
+    def _post_email(self, attachments):
+        """Email the customer the level's template in the customer's
+        language; a step of the ladder adds the early-payment discounts still
+        open to the customer, so that a discount reminder grouped with it is
+        not lost."""
+        self.ensure_one()
+        template = self._mail_template()
+        rendered = {
+            name: template._render_field(name, self.ids, compute_lang=True)[self.id]
+            for name in ("subject", "body_html", "email_from")
+        }
+        body = Markup(rendered["body_html"])
+        if self.level_id.offset_from == "due_date":
+            lang = template._render_lang(self.ids)[self.id]
+            in_lang = self.with_context(lang=lang)
+            offers = in_lang._early_discount_offers()
+            if offers:
+                body += in_lang.env["ir.qweb"]._render(
+                    "account_receivable_gateway.dunning_discount_offers",
+                    {"offers": offers},
+                )
+        self.message_post(
+            body=body,
+            subject=rendered["subject"],
+            email_from=rendered["email_from"],
+            partner_ids=self.partner_id.ids,
+            attachment_ids=attachments.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            mail_auto_delete=template.auto_delete,
+        )
+
+    def _mail_template(self):
+        """The email of the communication's level: a discount reminder has
+        its own."""
+        self.ensure_one()
+        if self.level_id.offset_from == "discount_date":
+            return self.env.ref(
+                "account_receivable_gateway.mail_template_dunning_discount"
+            )
+        return self.env.ref("account_receivable_gateway.mail_template_dunning")
+
+    def _early_discount_offers(self, on_date=None):
+        """The early-payment discounts still open on ``on_date`` (default:
+        today) among the customer's open invoices, earliest deadline first:
+        a list of dicts (``move`` and the keys of
+        ``account.move._early_discount_offer``)."""
+        self.ensure_one()
+        on_date = on_date or fields.Date.context_today(self)
+        offers = []
+        for move in self._statement_lines().move_id:
+            if offer := move._early_discount_offer(on_date):
+                offers.append({"move": move, **offer})
+        return sorted(offers, key=lambda offer: (offer["last_day"], offer["move"].id))
 
     def _collector(self):
         return (

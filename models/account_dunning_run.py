@@ -9,11 +9,16 @@ from odoo.tools import SQL
 # Open customer invoices of a company with the next level of their
 # customer's policy and the day it is due: the level's offset from the due
 # date, and at least the gap between the two levels after the last reminder.
+# One row per invoice for that ladder (offset_from 'due_date', level_id null
+# when none is left), plus one per discount reminder level not sent yet for
+# the invoices whose early-payment discount is still open on %(date)s: due
+# its offset before the deadline of the discount tier then running.
 NEXT_LEVEL_QUERY = """
 WITH open_invoice AS (
     SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date_due,
            m.dunning_level_id, m.dunning_last_date, m.dunning_promised_until,
-           m.amount_residual, m.amount_residual_signed
+           m.amount_residual, m.amount_residual_signed, m.payment_state,
+           m.early_discount_tiers, m.invoice_payment_term_id
       FROM account_move m
      WHERE m.company_id = %(company_id)s
        AND m.move_type = 'out_invoice'
@@ -54,6 +59,7 @@ partner_policy AS (
               COALESCE(pol.is_default, FALSE), pol.sequence, pol.id
 )
 SELECT o.id AS move_id, o.partner_id, nxt.id AS level_id,
+       'due_date' AS offset_from,
        GREATEST(
            o.invoice_date_due + nxt.offset_days,
            o.dunning_last_date + (nxt.offset_days - cur.offset_days)
@@ -67,12 +73,39 @@ SELECT o.id AS move_id, o.partner_id, nxt.id AS level_id,
         SELECT l.id, l.offset_days
           FROM account_dunning_level l
          WHERE l.policy_id = pp.policy_id
+           AND l.offset_from = 'due_date'
            AND (cur.id IS NULL OR l.offset_days > cur.offset_days)
            -- a reminder before the due date is pointless once it has passed
            AND (l.offset_days > 0 OR o.invoice_date_due >= %(date)s)
          ORDER BY l.offset_days
          LIMIT 1
   ) nxt ON TRUE
+UNION ALL
+SELECT o.id, o.partner_id, l.id, l.offset_from, tier.last_day + l.offset_days,
+       o.invoice_date_due, o.dunning_promised_until,
+       o.amount_residual, o.amount_residual_signed
+  FROM open_invoice o
+  JOIN partner_policy pp ON pp.partner_id = o.partner_id
+  JOIN account_dunning_level l
+    ON l.policy_id = pp.policy_id AND l.offset_from = 'discount_date'
+  JOIN account_payment_term term
+    ON term.id = o.invoice_payment_term_id AND term.early_discount
+  -- the tier a payment on the day earns: the first whose last day is not past
+  JOIN LATERAL (
+        SELECT (t.tier ->> 0)::date AS last_day
+          FROM jsonb_array_elements(o.early_discount_tiers) t(tier)
+         WHERE (t.tier ->> 0)::date >= %(date)s
+         ORDER BY 1
+         LIMIT 1
+  ) tier ON TRUE
+ -- a discount is lost once anything is paid
+ WHERE o.payment_state = 'not_paid'
+   AND jsonb_typeof(o.early_discount_tiers) = 'array'
+   AND NOT EXISTS (
+        SELECT 1
+          FROM account_dunning_communication_line sent
+         WHERE sent.move_id = o.id AND sent.level_id = l.id AND NOT sent.is_preview
+   )
 """
 
 
@@ -157,12 +190,15 @@ class AccountDunningRun(models.Model):
                 """
                 WITH next_level AS (%(query)s),
                 debt AS (
+                    -- each invoice has one row of the due-date ladder
                     SELECT n.*,
                            SUM(n.amount_residual_signed)
+                               FILTER (WHERE n.offset_from = 'due_date')
                                OVER (PARTITION BY n.partner_id) AS open_amount,
                            COALESCE(
                                SUM(n.amount_residual_signed)
-                                   FILTER (WHERE n.invoice_date_due < %(date)s)
+                                   FILTER (WHERE n.offset_from = 'due_date'
+                                             AND n.invoice_date_due < %(date)s)
                                    OVER (PARTITION BY n.partner_id),
                                0
                            ) AS overdue
@@ -178,7 +214,7 @@ class AccountDunningRun(models.Model):
                            WHEN l.offset_days > 0 THEN n.overdue
                            ELSE n.open_amount
                        END
-                 ORDER BY n.partner_id, n.move_id
+                 ORDER BY n.partner_id, n.move_id, n.level_id
                 """,
                 query=SQL(
                     NEXT_LEVEL_QUERY,
@@ -266,7 +302,7 @@ class AccountDunningRun(models.Model):
         levels = self.env["account.dunning.level"].browse(
             {level_id for items in due.values() for _move, level_id, _amount in items}
         )
-        offsets = {level.id: level.offset_days for level in levels}
+        ranks = {level.id: level._rank() for level in levels}
         communications = (
             self.env["account.dunning.communication"]
             .with_context(tracking_disable=True, mail_create_nolog=True)
@@ -275,7 +311,7 @@ class AccountDunningRun(models.Model):
                     self._communication_values(
                         partner_id,
                         levels.browse(
-                            max((level for _m, level, _a in items), key=offsets.get)
+                            max((level for _m, level, _a in items), key=ranks.get)
                         ),
                     )
                     for partner_id, items in due.items()
@@ -351,7 +387,8 @@ class AccountDunningRun(models.Model):
         return inserted
 
     def _move_up(self, move_ids):
-        """Record the level reached and the next level's date on the invoices."""
+        """Record the level reached and the next level's date on the invoices
+        (a discount reminder is not a step of the ladder)."""
         if not move_ids:
             return
         self.env.cr.execute(
@@ -361,7 +398,9 @@ class AccountDunningRun(models.Model):
                    SET dunning_level_id = l.level_id, dunning_last_date = %(date)s
                   FROM account_dunning_communication_line l
                   JOIN account_dunning_communication c ON c.id = l.communication_id
+                  JOIN account_dunning_level level ON level.id = l.level_id
                  WHERE c.run_id = %(run_id)s AND l.move_id = m.id
+                   AND level.offset_from = 'due_date'
                 """,
                 date=self.date,
                 run_id=self.id,

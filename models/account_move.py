@@ -330,7 +330,11 @@ class AccountMove(models.Model):
                     """
                     UPDATE account_move m
                        SET dunning_next_date = n.next_date
-                      FROM (%(query)s) n
+                      FROM (
+                            SELECT move_id, MIN(next_date) AS next_date
+                              FROM (%(query)s) next_level
+                             GROUP BY move_id
+                      ) n
                      WHERE m.id = n.move_id
                     """,
                     query=SQL(
@@ -708,6 +712,68 @@ class AccountMove(models.Model):
                 return percentage
         return self.early_discount_grant_percentage
 
+    def _early_discount_offer(self, on_date):
+        """The early-payment discount a full payment on ``on_date`` would
+        earn, from the invoice's tiers, or None when there is none (no
+        discount, deadline passed, or something paid already).
+
+        :return: a dict with ``percentage``, ``last_day`` (the tier's
+            deadline), ``days_left``, and in the invoice currency
+            ``discount`` and ``amount_due`` (what to pay), as floats rounded
+            to the currency; ``<key>_text``, these formatted in the
+            context's language, and ``text``: the offer in one sentence.
+        """
+        self.ensure_one()
+        term_line = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        if (
+            self.state != "posted"
+            or self.move_type not in self._early_payment_discount_move_types()
+            or self.payment_state != "not_paid"
+            or not self.invoice_payment_term_id.early_discount
+            or len(term_line) != 1
+            or not term_line.discount_date
+        ):
+            return None
+        for last_day, percentage in self._early_discount_tier_list():
+            if on_date <= last_day:
+                amount_due, _balance = self._early_discount_amounts_due(
+                    term_line, percentage
+                )
+                discount = self.currency_id.round(
+                    term_line.amount_currency - amount_due
+                )
+                # the figures as the customer reads them
+                texts = {
+                    "percentage_text": _format_number(self.env, percentage),
+                    "last_day_text": format_date(self.env, last_day),
+                    "amount_due_text": format_amount(
+                        self.env, amount_due, self.currency_id
+                    ),
+                    "discount_text": format_amount(
+                        self.env, discount, self.currency_id
+                    ),
+                }
+                return {
+                    "percentage": percentage,
+                    "last_day": last_day,
+                    "days_left": (last_day - on_date).days,
+                    "amount_due": amount_due,
+                    "discount": discount,
+                    **texts,
+                    "text": self.env._(
+                        "%(invoice)s: %(discount)s (%(percent)s %%) if you pay "
+                        "%(amount)s by %(date)s",
+                        invoice=self.name,
+                        discount=texts["discount_text"],
+                        percent=texts["percentage_text"],
+                        amount=texts["amount_due_text"],
+                        date=texts["last_day_text"],
+                    ),
+                }
+        return None
+
     def _is_eligible_for_early_payment_discount(self, currency, reference_date):
         if super()._is_eligible_for_early_payment_discount(currency, reference_date):
             return True
@@ -786,6 +852,41 @@ class AccountMove(models.Model):
             (term_line, "discount_balance", due),
         ):
             return super_method()
+
+    def _get_invoice_next_payment_values(self, custom_amount=None):
+        """What the portal, online payment and payment links offer today.
+
+        Odoo builds its "Discount of X if paid within N days" and the
+        payment link's discount date from the payment term line, which holds
+        its single discount (the first tier): past that deadline, for a later
+        tier, it would say "if paid today" with the first tier's date. It
+        runs here with today's tier overlaid on the line: its deadline (a
+        grant's is today) and amounts.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        term_line = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        percentage = (
+            len(term_line) == 1
+            and term_line.discount_date
+            and today > term_line.discount_date
+            and self._early_discount_percentage(today)
+        )
+        if not percentage:
+            return super()._get_invoice_next_payment_values(custom_amount)
+        last_day = next(
+            (day for day, _percent in self._early_discount_tier_list() if today <= day),
+            today,
+        )
+        due_currency, due = self._early_discount_amounts_due(term_line, percentage)
+        with _cache_overlay(
+            (term_line, "discount_date", last_day),
+            (term_line, "discount_amount_currency", due_currency),
+            (term_line, "discount_balance", due),
+        ):
+            return super()._get_invoice_next_payment_values(custom_amount)
 
     def _grant_early_discount(self, percentage, reason):
         """Let a payment after the discount deadline earn ``percentage``."""

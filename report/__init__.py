@@ -2,3 +2,4 @@
 # read exist when the views are created.
 from . import account_dunning_report
 from . import account_dunning_worklist
+from . import account_dunning_kpi_report
