@@ -7,6 +7,7 @@ from datetime import timedelta, timezone
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -106,6 +107,23 @@ class AccountEinvoiceTransmission(models.Model):
                     channel=transmission.channel_id.name,
                 ),
             )._job_send()
+
+    def action_cancel(self):
+        """Cancel transmissions that have not left yet; one that may have
+        reached the peer cannot be called back."""
+        for transmission in self:
+            if not transmission._lock() or transmission.state != "to_send":
+                raise UserError(
+                    self.env._(
+                        "Only a transmission still waiting to be sent can be "
+                        "cancelled: %(invoice)s is %(state)s.",
+                        invoice=transmission.move_id.name,
+                        state=transmission.state,
+                    )
+                )
+            transmission.write({"state": "cancelled", "final": True})
+            transmission._add_event("transport", "cancelled", self.env.user.name)
+        return True
 
     def action_retry(self):
         """Send again a transmission stopped by an error, as a new one."""

@@ -140,6 +140,19 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
         self._track(steps=2)
         self.assertEqual(transmission.state, "delivered")
 
+    def test_a_transmission_is_cancelled_only_before_it_leaves(self):
+        invoice = self._invoice([{"price": 100}], partner=self.town)
+        transmission = self._send(invoice)
+        transmission.action_cancel()
+        self.assertEqual(transmission.state, "cancelled")
+        self.assertEqual(self._run(transmission), "Nothing to do in state cancelled.")
+        self.assertEqual(self._state()["deposits_per_invoice_number"], {})
+        again = self._send(invoice)  # a new one may start
+        self.assertNotEqual(again, transmission)
+        self._run(again)
+        with self.assertRaisesRegex(UserError, "still waiting to be sent"):
+            again.action_cancel()
+
     def test_sending_twice_reuses_the_transmission(self):
         invoice = self._invoice([{"price": 100}], partner=self.town)
         first = self._send(invoice)
