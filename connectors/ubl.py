@@ -99,6 +99,11 @@ def _xsd_findings(root, key):
         ]
 
 
+def _refused(rule_id, message):
+    finding = Finding(rule_id, "fatal", message, source="xml")
+    return UblReport(profile=None, findings=(finding,))
+
+
 def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
     """Validate UBL 2.1 ``xml`` (bytes) and return a :class:`UblReport`.
 
@@ -113,14 +118,14 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as error:
         message = f"The file is not well-formed XML: {error}"
-        return UblReport(None, (Finding("XML", "fatal", message, source="xml"),))
+        return _refused("XML", message)
     if root.getroottree().docinfo.doctype:
         # An e-invoice has no use for a DTD, and its entities would be read by
         # Saxon, which resolves external ones (files, URLs).
         message = (
             "The file declares a DTD (<!DOCTYPE ...>), which an e-invoice must not."
         )
-        return UblReport(None, (Finding("XML", "fatal", message, source="xml"),))
+        return _refused("XML", message)
     if root.tag not in DOCUMENTS:
         message = (
             "The file is not a UBL 2.1 invoice or credit note: its root "
@@ -128,7 +133,7 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
             f" in namespace {etree.QName(root).namespace or 'none'!r}, not "
             f"Invoice in {INVOICE_NS} or CreditNote in {CREDIT_NOTE_NS}."
         )
-        return UblReport(None, (Finding("UBL", "fatal", message, source="xml"),))
+        return _refused("UBL", message)
     document, key = DOCUMENTS[root.tag]
     customization = root.findtext(f"{{{CBC_NS}}}CustomizationID") or ""
     findings = _xsd_findings(root, key)
@@ -150,8 +155,8 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
                 for item in _runner.run(path, text)
             )
     return UblReport(
-        None,
-        tuple(findings),
+        profile=None,
+        findings=tuple(findings),
         document=document,
         customization_id=customization.strip(),
     )
