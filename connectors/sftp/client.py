@@ -693,11 +693,12 @@ class SftpClient:
             self._write_part(sftp, part, content)
             published = self._rename(sftp, part, final)
             if not published:  # the same name appeared meanwhile
-                receipt = self._same_file(
-                    sftp, final, settings.upload_dir, "upload_dir", content
-                )
-                self._remove_quietly(sftp, part)
-                return receipt
+                try:
+                    return self._same_file(
+                        sftp, final, settings.upload_dir, "upload_dir", content
+                    )
+                finally:
+                    self._remove_quietly(sftp, part)
         _logger.info(
             "SFTP upload of %s (%d bytes) to %s done", final, size, self._where
         )

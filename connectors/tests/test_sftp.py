@@ -362,6 +362,28 @@ def test_server_without_posix_rename(server):
     assert (server.root / "out" / "FA-0001.xml").read_bytes() == INVOICE
 
 
+@pytest.mark.parametrize("same", [True, False], ids=["same", "different"])
+def test_plain_rename_onto_a_name_published_meanwhile(server, monkeypatch, same):
+    """Without posix-rename, a rename never replaces a file: when the name
+    appeared between the check and the rename, its content decides."""
+    server.no_posix_rename = True
+    client = SftpClient(settings_for(server))
+    write_part = client._write_part
+
+    def concurrent_publisher(sftp, part, content):
+        write_part(sftp, part, content)
+        published = INVOICE if same else b"<other/>"
+        (server.root / "out" / "FA-0001.xml").write_bytes(published)
+
+    monkeypatch.setattr(client, "_write_part", concurrent_publisher)
+    if same:
+        assert client.upload("FA-0001.xml", INVOICE).reused
+    else:
+        with pytest.raises(PermanentError, match="different content"):
+            client.upload("FA-0001.xml", INVOICE)
+    assert files(server) == ["FA-0001.xml"]
+
+
 # --- Finding a file and reading acknowledgements -----------------------------
 
 
