@@ -67,6 +67,6 @@
             "account_receivable_gateway/static/tests/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["factur-x", "saxonche"]},
+    "external_dependencies": {"python": ["factur-x", "saxonche", "paramiko"]},
     "installable": True,
 }
