@@ -449,14 +449,14 @@ def _check_xsd(root):
 
 
 def validate_cdar(xml):
-    """Check a CDAR message against the D22B XSD, then the FNFE schematron.
+    """Check a CDAR message (bytes) against the D22B XSD, then the FNFE schematron.
 
     :returns: a :class:`~..facturx.validation.ValidationReport`.
     :raises ValidationUnavailable: when the schematron validator fails.
     """
     try:
         root = etree.fromstring(xml, _PARSER)
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, ValueError) as error:
         return ValidationReport(
             None, (Finding("XML", "fatal", str(error), source="xml"),)
         )
