@@ -460,6 +460,10 @@ def validate_cdar(xml):
         return ValidationReport(
             None, (Finding("XML", "fatal", str(error), source="xml"),)
         )
+    if root.getroottree().docinfo.doctype:
+        # Saxon would read the entities of a DTD, files and URLs included.
+        message = "A status message must not declare a DTD (<!DOCTYPE ...>)."
+        return ValidationReport(None, (Finding("XML", "fatal", message, source="xml"),))
     findings = tuple(
         Finding("XSD", "fatal", error.message, f"line {error.line}", "xsd")
         for error in _xsd_errors(root)

@@ -262,6 +262,10 @@ def test_external_entities_are_not_resolved(tmp_path):
     )
     [parsed] = parse_cdar(xml)
     assert "TOP-SECRET" not in parsed.invoice_number
+    # Nor handed to Saxon, which would read them.
+    [finding] = validate_cdar(xml).findings
+    assert (finding.rule_id, finding.source) == ("XML", "xml")
+    assert "DTD" in finding.message
 
 
 def test_labels_cover_the_reform_codes():
