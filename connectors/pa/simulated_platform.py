@@ -4,8 +4,9 @@
 
 A submitted flow is checked at once (``sha256`` against the file, then the
 file itself: a Factur-X PDF's embedded CII through our validator, a CII
-likewise, a UBL against the UBL 2.1 XSD and the EN 16931 schematron, a CDAR
-against the D22B XSD and the FNFE schematron) and answered 202; its
+likewise, a UBL against the UBL 2.1 XSD, the EN 16931 rules and, unless
+the flow goes abroad, the French rules, a CDAR against the D22B XSD and the
+FNFE schematron; a DTD is refused) and answered 202; its
 acknowledgement stays ``Pending`` for one step of the virtual clock, then
 turns ``Ok``, or ``Error`` with the findings as details. Like a real
 platform (as far as anyone knows), it does not refuse a ``trackingId`` or
@@ -51,15 +52,13 @@ from lxml import etree
 from ..facturx.cii import NS as CII_NS
 from ..facturx.parse import parse_cii
 from ..facturx.pdf import PdfError, extract_xml
-from ..facturx.validation import (
-    ARTEFACTS,
-    Finding,
-    schematron_findings,
-    validate_xml,
-)
+from ..facturx.validation import validate_xml
+from ..ubl import DOCUMENTS as UBL_ROOTS
+from ..ubl import validate_ubl
 from .cdar import (
     BUYER,
     PLATFORM,
+    ROOT_TAG,
     SELLER,
     CdarError,
     LifecycleStatus,
@@ -67,9 +66,6 @@ from .cdar import (
     build_cdar,
     parse_cdar,
     validate_cdar,
-)
-from .cdar import (
-    ROOT_TAG as CDAR_ROOT,
 )
 from .client import (
     ACK_STATUSES,
@@ -109,22 +105,13 @@ REASONS = {
 INVOICE_SYNTAXES = ("Factur-X", "CII", "UBL")
 LIFECYCLE_TYPES = {"CustomerInvoiceLC": SELLER, "SupplierInvoiceLC": BUYER}
 UBL_NS = {
-    "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
-    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
-UBL_SCHEMAS = {
-    f"{{{UBL_NS['inv']}}}Invoice": "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
-    f"{{{UBL_NS['cn']}}}CreditNote": "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",
-}
-UBL_SCHEMATRON = ARTEFACTS / "ubl-2.1" / "EN16931-UBL-validation.xslt"
 CII_ROOT = (
     "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
 )
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-_schemas = {}
-_schema_lock = threading.Lock()
 
 
 class ApiError(Exception):
@@ -282,22 +269,6 @@ def read_ubl(root):
     )
 
 
-def _ubl_findings(root, xml):
-    schema_file = UBL_SCHEMAS[root.tag]
-    with _schema_lock:
-        if schema_file not in _schemas:
-            _schemas[schema_file] = etree.XMLSchema(file=str(ARTEFACTS / schema_file))
-        schema = _schemas[schema_file]
-        schema.validate(root)
-        findings = [
-            Finding("XSD", "fatal", error.message, f"line {error.line}", "xsd")
-            for error in schema.error_log
-        ]
-    if findings:
-        return findings
-    return schematron_findings(UBL_SCHEMATRON, xml.decode("utf-8"), "en16931-ubl")
-
-
 def analyse(record):
     """Check a submitted file and read it; fills ``findings`` and the rest.
 
@@ -329,6 +300,12 @@ def analyse(record):
             _detail(record.name, "IRR_SYNTAX", f"XML illisible : {error}")
         ]
         return
+    if root.getroottree().docinfo.doctype:
+        # Saxon would read the entities of a DTD, files and URLs included.
+        record.findings = [
+            _detail(record.name, "IRR_SYNTAX", "Une DTD (<!DOCTYPE>) est interdite.")
+        ]
+        return
     if syntax in ("Factur-X", "CII"):
         _analyse_cii(record, content, root)
     elif syntax == "UBL":
@@ -343,8 +320,8 @@ def analyse(record):
         ]
 
 
-def _wrong_root(record, root, expected):
-    if root.tag == expected:
+def _wrong_root(record, root, *expected):
+    if root.tag in expected:
         return False
     record.findings = [
         _detail(
@@ -367,10 +344,11 @@ def _analyse_cii(record, xml, root):
 
 
 def _analyse_ubl(record, root):
-    if root.tag not in UBL_SCHEMAS:
-        _wrong_root(record, root, "Invoice")
+    if _wrong_root(record, root, *UBL_ROOTS):
         return
-    record.findings = _finding_details(_ubl_findings(root, record.content))
+    french = record.processing_rule not in INTERNATIONAL
+    report = validate_ubl(record.content, french_rules=french)
+    record.findings = _finding_details(report.findings)
     if record.findings:
         return
     document = read_ubl(root)
@@ -387,7 +365,7 @@ def _analyse_ubl(record, root):
 
 
 def _analyse_cdar(record, root):
-    if _wrong_root(record, root, CDAR_ROOT):
+    if _wrong_root(record, root, ROOT_TAG):
         return
     record.findings = _finding_details(validate_cdar(record.content).findings)
     if record.findings:

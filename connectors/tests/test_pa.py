@@ -729,6 +729,27 @@ def test_international_ubl_through_the_platform(simulator, client):
     assert {s.buyer_siren for s in lifecycle(client)} == {""}
 
 
+def test_a_domestic_ubl_meets_the_french_rules(simulator, client):
+    sent = submit(client, ubl(), syntax="UBL", processing_rule="B2B")
+    simulator.advance()
+    flow = client.get_flow(sent.flow_id)
+    assert flow.ack_status == "Error"
+    assert any(d.item.startswith("BR-FR-") for d in flow.ack_details)
+
+
+def test_a_file_declaring_a_dtd_is_refused(simulator, client):
+    content = build_cii(invoice()).replace(
+        b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>', 1
+    )
+    sent = submit(client, content, syntax="CII", name="facture.xml")
+    simulator.advance()
+    [detail] = client.get_flow(sent.flow_id).ack_details
+    assert (detail.reason_code, detail.reason_message) == (
+        "IRR_SYNTAX",
+        "Une DTD (<!DOCTYPE>) est interdite.",
+    )
+
+
 def test_a_ubl_without_the_sellers_siren_is_refused(simulator, client):
     content = ubl().replace(
         b'<cbc:CompanyID schemeID="0002">123456782</cbc:CompanyID>', b""
