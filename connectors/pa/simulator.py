@@ -37,6 +37,7 @@ Control endpoints (no authentication), mirrored by Python methods:
 
 import argparse
 import base64
+import contextlib
 import heapq
 import itertools
 import json
@@ -782,10 +783,8 @@ def main(argv=None):
         "  markers in an invoice note or line: #LITIGE #SUSPENDUE #REFUSEE #REJETEE\n"
     )
     sys.stdout.flush()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     simulator.stop()
     return 0
 
