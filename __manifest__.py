@@ -67,6 +67,8 @@
             "account_receivable_gateway/static/tests/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["factur-x", "saxonche", "paramiko"]},
+    "external_dependencies": {
+        "python": ["factur-x", "saxonche", "paramiko", "pyfrctc"]
+    },
     "installable": True,
 }

@@ -146,6 +146,24 @@ _schemas = {}
 _schema_lock = threading.Lock()
 
 
+def schematron_findings(stylesheet, xml_text, source):
+    """Findings of one compiled schematron (an XSLT path) on ``xml_text``.
+
+    Runs in the shared Saxon worker process; other connectors validate their
+    own messages (such as CDAR statuses) through it too.
+    """
+    return [
+        Finding(
+            rule_id=item["rule_id"],
+            severity=item["flag"],
+            message=item["message"],
+            location=item["location"],
+            source=source,
+        )
+        for item in _runner.run(stylesheet, xml_text)
+    ]
+
+
 def detect_profile(root):
     guideline = root.xpath(
         "string(/*/*[local-name()='ExchangedDocumentContext']"
@@ -212,14 +230,5 @@ def validate_xml(xml, profile=None, *, extra_stylesheets=()):
         return ValidationReport(declared, tuple(findings))
     text = xml.decode("utf-8")
     for source, path in [*stylesheets(declared), *extra_stylesheets]:
-        for item in _runner.run(path, text):
-            findings.append(
-                Finding(
-                    rule_id=item["rule_id"],
-                    severity=item["flag"],
-                    message=item["message"],
-                    location=item["location"],
-                    source=source,
-                )
-            )
+        findings += schematron_findings(path, text, source)
     return ValidationReport(declared, tuple(findings))
