@@ -38,18 +38,22 @@ help:
 setup:
 	@tools/setup.sh
 
-# The local Chorus Pro the demo company's channel points at; its clock runs
-# 60 times faster than real time, so a deposited invoice reaches payment in
-# a few minutes.
+# The local Chorus Pro and approved platform the demo company's channels
+# point at; their clocks run 60 times faster than real time, so a sent
+# invoice reaches payment in a few minutes.
 CHORUS_PORT ?= 8780
+PA_PORT ?= 8781
 
 run: setup
 	@tools/odoo.sh ensure-db $(DB) demo $(COUNTRY) $(LOCALISATION)
 	@echo "Odoo: http://127.0.0.1:8069  database $(DB)  login admin / password admin"
 	@echo "Local Chorus Pro: http://127.0.0.1:$(CHORUS_PORT)"
+	@echo "Local approved platform: http://127.0.0.1:$(PA_PORT)"
 	@$(VENV)/bin/python -m connectors.chorus_pro.simulator --port $(CHORUS_PORT) \
-		--speed 60 >.cache/chorus_pro_simulator.log 2>&1 & simulator=$$!; \
-		trap 'kill $$simulator' EXIT; \
+		--speed 60 >.cache/chorus_pro_simulator.log 2>&1 & chorus=$$!; \
+		$(VENV)/bin/python -m connectors.pa.simulator --port $(PA_PORT) \
+		--speed 60 >.cache/pa_simulator.log 2>&1 & platform=$$!; \
+		trap 'kill $$chorus $$platform' EXIT; \
 		$(ODOO) server -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 
 shell: setup
@@ -64,7 +68,8 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	cd .cache/addons && ../../$(VENV)/bin/pylint --rcfile=../../.pylintrc-mandatory $(MODULE)
+	cd .cache/addons && ../../$(VENV)/bin/pylint --rcfile=../../.pylintrc-mandatory \
+		$$(cd ../.. && git ls-files --cached --others --exclude-standard '*.py' ':!:bench/' ':!:tools/' | sed 's|^|$(MODULE)/|')
 
 i18n: setup
 	@tools/odoo.sh ensure-db $(TEST_DB) fresh $(COUNTRY) $(LOCALISATION)

@@ -17,6 +17,7 @@ def _restore_stdnum_resources():
 
 _restore_stdnum_resources()
 
+from . import controllers  # noqa: E402
 from . import models  # noqa: E402
 from . import report  # noqa: E402
 from . import wizards  # noqa: E402

@@ -7,6 +7,7 @@ from . import account_einvoice_channel
 from . import account_einvoice_chorus_service
 from . import account_einvoice_event
 from . import account_einvoice_transmission
+from . import account_edi_xml_ubl_bis3
 from . import account_late_payment_rate
 from . import account_late_payment_policy
 from . import account_move

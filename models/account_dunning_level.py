@@ -68,7 +68,7 @@ class AccountDunningLevel(models.Model):
         string="Hand Over to Litigation",
         help="Schedules the hand-over of the file for a manager.",
     )
-    attach_invoices = fields.Boolean(string="Attach Invoices")
+    attach_invoices = fields.Boolean()
     attach_statement = fields.Boolean(string="Attach Statement of Account")
     auto_send = fields.Boolean(
         string="Send Automatically",

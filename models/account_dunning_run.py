@@ -414,7 +414,11 @@ class AccountDunningRun(models.Model):
     @api.model
     def _cron_run(self):
         """Daily run for every company with a dunning policy."""
-        companies = self.env["account.dunning.policy"].search([]).company_id
+        companies = (
+            self.env["account.dunning.policy"]
+            .search([("level_ids", "!=", False)])
+            .company_id
+        )
         for company in companies:
             run = self.create({"company_id": company.id})
             run.action_run()

@@ -18,6 +18,15 @@ LIFECYCLE_CODES = [
     ("211", "211 Payment sent"),
     ("212", "212 Paid"),
     ("213", "213 Rejected"),
+    ("214", "214 Stamped"),
+    ("220", "220 Cancelled"),
+    ("221", "221 Routing error"),
+    ("224", "224 Direct payment requested"),
+    ("225", "225 Factored"),
+    ("226", "226 Factored (undisclosed)"),
+    ("227", "227 Payment account changed"),
+    ("228", "228 Not factored"),
+    ("501", "501 Unacceptable"),
 ]
 
 
@@ -54,7 +63,8 @@ class AccountEinvoiceEvent(models.Model):
         "(transmission_id, external_id) WHERE external_id IS NOT NULL"
     )
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Append-only: an event is never changed once recorded.
         raise UserError(self.env._("The e-invoice timeline cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

@@ -14,6 +14,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..connectors.chorus_pro import statuses as chorus_statuses
 from ..connectors.chorus_pro.client import Attachment
 from ..connectors.errors import OutcomeUnknownError, PermanentError, TransientError
+from ..connectors.pa.cdar import LIFECYCLE_LABELS
+from .account_einvoice_event import LIFECYCLE_CODES
 
 TRANSPORT_STATES = [
     ("to_send", "To Send"),
@@ -26,6 +28,15 @@ TRANSPORT_STATES = [
 ]
 # A transmission in one of these states is over: another one may start.
 CLOSED_STATES = ("error", "cancelled")
+LIFECYCLE_CODE_VALUES = {code for code, __ in LIFECYCLE_CODES}
+# Lifecycle statuses after which nothing more is expected on an invoice.
+PA_FINAL_CODES = (210, 212, 213, 220)
+PAYLOAD_FORMATS = [
+    ("facturx", "Factur-X"),
+    ("pdf", "PDF"),
+    ("ubl", "UBL (Peppol BIS 3)"),
+    ("cdar", "CDAR status message"),
+]
 
 
 class AccountEinvoiceTransmission(models.Model):
@@ -51,6 +62,42 @@ class AccountEinvoiceTransmission(models.Model):
     )
     channel_type = fields.Selection(related="channel_id.channel_type", store=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True)
+    document_kind = fields.Selection(
+        [("invoice", "Invoice"), ("status", "Status message")],
+        default="invoice",
+        required=True,
+        readonly=True,
+        help="The invoice itself, or a lifecycle status the seller owes about "
+        "it (such as 212 Paid).",
+    )
+    payload_format = fields.Selection(
+        PAYLOAD_FORMATS, default="facturx", required=True, readonly=True
+    )
+    processing_rule = fields.Char(
+        readonly=True,
+        help="The approved platform's processing rule (B2B, B2BInt, B2G...).",
+    )
+    status_code = fields.Char(
+        readonly=True, help="Lifecycle code a status message reports."
+    )
+    status_reference = fields.Char(
+        readonly=True,
+        help="What a status message reports on, such as the payment it "
+        "announces: the same one is never reported twice.",
+    )
+    status_amount = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Amount collected that a 212 status reports.",
+    )
+    status_date = fields.Date(readonly=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    ack_deadline = fields.Datetime(
+        readonly=True,
+        help="When the peer's acknowledgement is due: after it, the invoice's "
+        "responsible gets an activity.",
+    )
+    ack_overdue = fields.Boolean(readonly=True)
     state = fields.Selection(
         TRANSPORT_STATES, default="to_send", required=True, readonly=True, index=True
     )
@@ -62,7 +109,7 @@ class AccountEinvoiceTransmission(models.Model):
         help="Created before any network call and sent with every attempt, so "
         "that the peer and we can recognise the same document.",
     )
-    payload_id = fields.Many2one("ir.attachment", string="Payload", readonly=True)
+    payload_id = fields.Many2one("ir.attachment", readonly=True)
     payload_sha256 = fields.Char(string="Payload SHA-256", readonly=True)
     external_id = fields.Char(
         string="Peer Reference", readonly=True, help="Deposit or flow number."
@@ -88,8 +135,14 @@ class AccountEinvoiceTransmission(models.Model):
     )
 
     _one_live_per_channel = models.UniqueIndex(
-        "(move_id, channel_id) WHERE state NOT IN ('error', 'cancelled')",
+        "(move_id, channel_id) WHERE state NOT IN ('error', 'cancelled') "
+        "AND document_kind = 'invoice'",
         "This invoice is already being sent through this channel.",
+    )
+    _one_status_per_reference = models.UniqueIndex(
+        "(move_id, channel_id, status_reference) "
+        "WHERE state NOT IN ('error', 'cancelled') AND document_kind = 'status'",
+        "This status was already reported for this invoice.",
     )
     _unique_key = models.UniqueIndex("(idempotency_key)")
 
@@ -174,7 +227,12 @@ class AccountEinvoiceTransmission(models.Model):
         elif self.state != "to_send":
             return f"Nothing to do in state {self.state}."
         if not self.payload_id:
-            self._freeze_payload()
+            try:
+                with self.env.cr.savepoint():
+                    self._freeze_payload()
+            except UserError as error:
+                self._record_refusal(str(error))
+                return str(error)
         self.write(
             {
                 "state": "sending",
@@ -183,14 +241,15 @@ class AccountEinvoiceTransmission(models.Model):
             }
         )
         if self._can_commit():
-            self.env.cr.commit()  # a crash from here on leaves "sending"
+            # A crash from here on leaves "sending": the next attempt looks first.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
             result = self.channel_id._einvoice_send(self)
         except OutcomeUnknownError as error:
             self.write({"state": "unknown", "last_error": str(error)})
             self._add_event("transport", "unknown", str(error))
             if self._can_commit():
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             raise RetryableJobError(
                 str(error), seconds=60, ignore_retry=True
             ) from error
@@ -203,20 +262,16 @@ class AccountEinvoiceTransmission(models.Model):
         return result.get("external_id")
 
     def _freeze_payload(self):
-        """The Factur-X file, checked, stored once and never rebuilt."""
-        move = self.move_id
-        attachment = move.invoice_pdf_report_id
-        if not attachment or not attachment.name.endswith("factur-x.pdf"):
-            attachment = move.action_facturx_generate()
-        data = attachment.sudo().raw
+        """The file to send, checked, stored once and never rebuilt."""
+        name, data, mimetype = getattr(self, f"_{self.payload_format}_payload")()
         payload = (
             self.env["ir.attachment"]
             .sudo()
             .create(
                 {
-                    "name": f"{self.idempotency_key}-{attachment.name}",
+                    "name": f"{self.idempotency_key}-{name}",
                     "raw": data,
-                    "mimetype": "application/pdf",
+                    "mimetype": mimetype,
                     "res_model": self._name,
                     "res_id": self.id,
                 }
@@ -229,10 +284,49 @@ class AccountEinvoiceTransmission(models.Model):
             }
         )
 
+    def _facturx_payload(self):
+        move = self.move_id
+        attachment = move.invoice_pdf_report_id
+        if not attachment or not attachment.name.endswith("factur-x.pdf"):
+            attachment = move.action_facturx_generate()
+        return attachment.name, attachment.sudo().raw, "application/pdf"
+
+    def _pdf_payload(self):
+        """The invoice's PDF as Odoo attaches it (Factur-X for companies),
+        made by Send & Print if it is not there yet."""
+        move = self.move_id
+        if not move.invoice_pdf_report_id:
+            self.env["account.move.send"]._generate_and_send_invoices(
+                move, sending_methods=["manual"], extra_edis=move._einvoice_email_edis()
+            )
+        attachment = move.invoice_pdf_report_id
+        return attachment.name, attachment.sudo().raw, "application/pdf"
+
+    def _ubl_payload(self):
+        move = self.move_id
+        name = move._get_invoice_report_filename(extension="xml")
+        return name, move._einvoice_ubl(), "application/xml"
+
+    def _cdar_payload(self):
+        xml = self.move_id._einvoice_cdar(
+            int(self.status_code), self.status_amount, self.status_date
+        )
+        return (
+            f"{self.move_id.name.replace('/', '_')}-{self.status_code}.xml",
+            xml,
+            "application/xml",
+        )
+
     def _record_sent(self, result, message):
+        deadline = self.channel_id.ack_deadline_minutes
+        final = result.get("final", self.final)
         self.write(
             {
-                "state": "sent",
+                "state": result.get("state", "sent"),
+                "final": final,
+                "ack_deadline": deadline
+                and not final
+                and fields.Datetime.now() + timedelta(minutes=deadline),
                 "sent_at": fields.Datetime.now(),
                 "external_id": result.get("external_id"),
                 "external_document_id": result.get("external_document_id"),
@@ -263,7 +357,7 @@ class AccountEinvoiceTransmission(models.Model):
         )
         self._add_event("transport", "retry", str(error))
         if self._can_commit():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         raise RetryableJobError(str(error), seconds=delay, ignore_retry=True)
 
     def _record_refusal(self, message):
@@ -289,12 +383,34 @@ class AccountEinvoiceTransmission(models.Model):
             }
         )
 
+    def _add_status_event(
+        self, code, message, lifecycle_code, at=None, external_id=False, amount=None
+    ):
+        """Append a status from the buyer's side, and let its lifecycle code
+        act on collection."""
+        event = self._add_event(
+            "status", code, message, lifecycle_code, at=at, external_id=external_id
+        )
+        if lifecycle_code and self.document_kind == "invoice":
+            self.move_id._einvoice_apply_lifecycle(
+                int(lifecycle_code),
+                self.channel_id.name,
+                reason=" ".join(
+                    part for part in (not code.isdigit() and code, message) if part
+                ),
+                amount=amount,
+                on_date=at and at.date(),
+            )
+        return event
+
     # Tracking -------------------------------------------------------------
 
     @api.model
     def _cron_track(self):
         """Follow every transmission the peers may still move, per channel."""
-        channels = self.env["account.einvoice.channel"].search([])
+        channels = self.env["account.einvoice.channel"].search(
+            [("channel_type", "!=", "email")]  # emails get no answer to follow
+        )
         for channel in channels:
             tracked = self.search(
                 [
@@ -305,8 +421,9 @@ class AccountEinvoiceTransmission(models.Model):
             )
             if tracked:
                 channel._einvoice_track(tracked)
+                tracked._check_ack_deadline()
                 if self._can_commit():
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         stuck = self.search(
             [
                 ("state", "in", ("to_send", "sending", "unknown")),
@@ -316,6 +433,28 @@ class AccountEinvoiceTransmission(models.Model):
         # Queue again what lost its job (a crash, a purge); identity keys
         # keep a queued one from being doubled.
         stuck._enqueue()
+
+    def _check_ack_deadline(self):
+        """Ask the responsible to act on documents the peer has not
+        acknowledged in time (once per transmission)."""
+        overdue = self.filtered(
+            lambda t: t.state == "sent"
+            and t.ack_deadline
+            and t.ack_deadline < fields.Datetime.now()
+            and not t.ack_overdue
+        )
+        for transmission in overdue:
+            transmission.ack_overdue = True
+            transmission._add_event("transport", "ack_missing")
+            transmission.move_id._einvoice_ask_for_action(
+                self.env._(
+                    "%(channel)s has not acknowledged %(document)s, sent on "
+                    "%(date)s: check with the recipient.",
+                    channel=transmission.channel_id.name,
+                    document=transmission.payload_id.name or transmission.move_id.name,
+                    date=transmission.sent_at,
+                )
+            )
 
     def _set_business_status(self, status, lifecycle_code, final, at):
         self.write(
@@ -362,11 +501,10 @@ class AccountEinvoiceTransmission(models.Model):
             event_id = str(event.event_id)
             if event_id in known:
                 continue
-            self._add_event(
-                "status",
+            self._add_status_event(
                 event.status,
                 event.comment or "",
-                lifecycle_code=_code(chorus_statuses.lifecycle_code(event.status)),
+                _code(chorus_statuses.lifecycle_code(event.status)),
                 at=_datetime(event.at),
                 external_id=event_id,
             )
@@ -381,10 +519,10 @@ class AccountEinvoiceTransmission(models.Model):
             ),
             _datetime(invoice.changed_at),
         )
-        if (
-            chorus_statuses.supplier_action(invoice.status)
-            or invoice.status == "REJETEE"
+        if chorus_statuses.supplier_action(invoice.status) and not (
+            chorus_statuses.lifecycle_code(invoice.status)
         ):
+            # Statuses with a lifecycle code asked for action with their event.
             self.move_id._einvoice_ask_for_action(
                 self.env._(
                     "Chorus Pro: the invoice is %(status)s. %(comment)s",
@@ -418,6 +556,68 @@ class AccountEinvoiceTransmission(models.Model):
                 comment,
             )
         self._add_event("transport", action, comment)
+
+    # Approved platform (PA) ---------------------------------------------------
+
+    def _pa_acknowledge(self, flow):
+        """The platform's transport acknowledgement of our flow."""
+        if flow.ack_status == "Ok" and self.state in ("sent", "unknown"):
+            self.write(
+                {
+                    "state": "delivered",
+                    "external_id": self.external_id or flow.flow_id,
+                    "final": self.final or self.document_kind == "status",
+                    "ack_deadline": False,
+                }
+            )
+            self._add_event("transport", "Ok", self.env._("Accepted by the platform."))
+        elif flow.ack_status == "Error" and self.state not in CLOSED_STATES:
+            details = "; ".join(
+                " ".join(
+                    part
+                    for part in (detail.reason_code, detail.reason_message, detail.item)
+                    if part
+                )
+                for detail in flow.ack_details
+            )
+            self._record_refusal(
+                self.env._(
+                    "The platform refused flow %(flow)s: %(details)s",
+                    flow=flow.flow_id,
+                    details=details or "-",
+                )
+            )
+
+    def _pa_record_status(self, status, external_id):
+        """A lifecycle status (CDAR) about the invoice, from either side."""
+        code = status.status_code
+        label = status.status_label or LIFECYCLE_LABELS.get(code, "")
+        message = "; ".join(
+            [label]
+            + [
+                " ".join(part for part in (reason.code, reason.text) if part)
+                for reason in status.reasons
+            ]
+        )
+        at = _datetime(status.issued_at)
+        self._add_status_event(
+            str(code),
+            message,
+            str(code) if str(code) in LIFECYCLE_CODE_VALUES else False,
+            at=at,
+            external_id=external_id,
+            amount=status.amount,
+        )
+        if code == 213:
+            self._record_refusal(
+                self.env._(
+                    "The platform rejected the invoice: %(reasons)s", reasons=message
+                )
+            )
+        elif self.state not in CLOSED_STATES:
+            self._set_business_status(
+                f"{code} {label}".strip(), str(code), code in PA_FINAL_CODES, at
+            )
 
 
 def _datetime(value):

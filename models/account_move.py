@@ -1,6 +1,8 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup
@@ -32,8 +34,13 @@ from ..connectors.late_penalty import (
     RateType,
     compute_late_penalty,
 )
+from ..connectors.pa.cdar import LifecycleStatus, build_cdar, split_payment
+from ..connectors.ubl import validate_ubl
 from .account_dunning_run import NEXT_LEVEL_QUERY
+from .account_einvoice_channel import EINVOICE_ROUTES, ROUTE_CHANNEL_TYPES
+from .account_einvoice_event import LIFECYCLE_CODES
 from .account_einvoice_transmission import CLOSED_STATES, TRANSPORT_STATES
+from .account_move_send import FACTURX_EDI
 
 
 @contextmanager
@@ -171,7 +178,6 @@ class AccountMove(models.Model):
     # Dunning state, kept up to date by the dunning runs (set-based).
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
-        string="Dunning Level",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -246,7 +252,23 @@ class AccountMove(models.Model):
         posted.filtered(
             lambda move: move.move_type == "out_invoice"
         )._refresh_dunning_next_date()
+        posted.filtered(
+            lambda move: move.is_sale_document()
+            and move.company_id.einvoice_send_on_post
+        )._einvoice_send_on_post()
         return posted
+
+    def _einvoice_send_on_post(self):
+        """Queue each invoice for its customer's channel; one that cannot
+        go stays posted, and its responsible is told why."""
+        for move in self:
+            try:
+                with self.env.cr.savepoint():
+                    move.action_einvoice_send()
+            except UserError as error:
+                move._einvoice_ask_for_action(
+                    self.env._("E-invoice not sent: %(error)s", error=error)
+                )
 
     @api.depends("dunning_dispute_ids.state")
     def _compute_dunning_in_dispute(self):
@@ -1032,7 +1054,7 @@ class AccountMove(models.Model):
                 period=str(half_year),
             )
         except MissingRateError:
-            pass
+            rate_text = ""  # the half-year's rate is not known yet
         if basis is RateBasis.REFERENCE_PLUS_MARGIN and policy.rate_per_half_year:
             text = env._(
                 "Late-payment penalties: the ECB main refinancing rate plus "
@@ -1100,39 +1122,73 @@ class AccountMove(models.Model):
         serves its customer, and queue it; nothing leaves in this request."""
         transmissions = self.env["account.einvoice.transmission"]
         for move in self:
-            channel = move._einvoice_channel()
+            channel, values = move._einvoice_route()
             move._einvoice_check_sendable(channel)
             live = move.einvoice_transmission_ids.filtered(
                 lambda t, channel=channel: t.channel_id == channel
+                and t.document_kind == "invoice"
                 and t.state not in CLOSED_STATES
             )
             transmissions |= live or transmissions.create(
-                {"move_id": move.id, "channel_id": channel.id}
+                {"move_id": move.id, "channel_id": channel.id, **values}
             )
         transmissions.filtered(lambda t: t.state == "to_send")._enqueue()
         return transmissions
 
-    def _einvoice_channel(self):
-        """The channel of the invoice's customer: Chorus Pro for public
-        buyers."""
+    def _einvoice_route(self):
+        """The channel serving the invoice's customer, and how the invoice
+        travels on it: (channel, transmission values)."""
         self.ensure_one()
-        customer = self.commercial_partner_id
-        if customer.receivable_customer_type == "public":
-            channel = self.env["account.einvoice.channel"]._for_move(self, "chorus_pro")
-            if channel:
-                return channel
+        customer = self.commercial_partner_id.with_company(self.company_id)
+        route = customer.einvoice_route
+        Channel = self.env["account.einvoice.channel"]
+        if route == "email":
+            return Channel._email_channel(self.company_id), {"payload_format": "pdf"}
+        channel = customer.einvoice_channel_id
+        if not channel or channel.company_id != self.company_id:
+            channel = Channel._for_move(self, ROUTE_CHANNEL_TYPES[route])
+        if not channel:
             raise UserError(
                 self.env._(
-                    "%(customer)s is a public buyer, but %(company)s has no Chorus "
-                    "Pro channel (Accounting › Configuration › E-invoicing Channels).",
+                    "%(customer)s receives its invoices through %(route)s, but "
+                    "%(company)s has no such channel (Accounting › Configuration "
+                    "› E-invoicing Channels).",
                     customer=customer.name,
+                    route=dict(EINVOICE_ROUTES)[route],
                     company=self.company_id.name,
                 )
             )
-        raise UserError(
-            self.env._(
-                "No e-invoicing channel serves %(customer)s.", customer=customer.name
-            )
+        values = {}
+        if channel.channel_type == "pa":
+            international = route == "pa_international"
+            values = {
+                "payload_format": "ubl" if international else "facturx",
+                "processing_rule": "B2BInt"
+                if international
+                else "B2G"
+                if customer.receivable_customer_type == "public"
+                else "B2B",
+            }
+        elif channel.channel_type == "sftp":
+            values = {"payload_format": channel.payload_format}
+        return channel, values
+
+    def _einvoice_email_edis(self):
+        """What an emailed invoice carries: a checked Factur-X for a
+        company, the plain PDF for a consumer."""
+        return {FACTURX_EDI} if self.commercial_partner_id.is_company else set()
+
+    def _einvoice_routed_to(self, channel_type):
+        """Whether the invoice goes through a channel of this type, which
+        the company has."""
+        if not self._facturx_applicable():
+            return False
+        customer = self.commercial_partner_id.with_company(self.company_id)
+        if ROUTE_CHANNEL_TYPES[customer.einvoice_route] != channel_type:
+            return False
+        return bool(
+            customer.einvoice_channel_id
+            or self.env["account.einvoice.channel"]._for_move(self, channel_type)
         )
 
     def _einvoice_check_sendable(self, channel):
@@ -1197,14 +1253,209 @@ class AccountMove(models.Model):
             )
 
     def _einvoice_ask_for_action(self, note):
-        """An activity for the invoice's responsible (or the current user)."""
+        """An activity for the invoice's responsible (or the current user),
+        unless the same one is already open."""
         for move in self:
+            if note in move.activity_ids.mapped(lambda a: html2plaintext(a.note or "")):
+                continue
             move.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("E-invoice needs your attention"),
                 note=note,
                 user_id=(move.invoice_user_id or self.env.user).id,
             )
+
+    def _einvoice_record_email(self, message):
+        """Send & Print emailed the invoice: its delivery joins the timeline
+        like any other channel's."""
+        self.ensure_one()
+        channel = self.env["account.einvoice.channel"]._email_channel(self.company_id)
+        Transmission = self.env["account.einvoice.transmission"].sudo()
+        transmission = self.einvoice_transmission_ids.filtered(
+            lambda t: t.channel_id == channel
+            and t.document_kind == "invoice"
+            and t.state not in CLOSED_STATES
+        )[:1]
+        if not transmission:
+            transmission = Transmission.create(
+                {
+                    "move_id": self.id,
+                    "channel_id": channel.id,
+                    "state": "sent",
+                    "final": True,
+                    "attempt_count": 1,
+                    "sent_at": fields.Datetime.now(),
+                    "external_id": str(message.id),
+                    "payload_format": "pdf",
+                }
+            )
+            if self.invoice_pdf_report_id:
+                transmission._freeze_payload()
+        transmission._add_event(
+            "transport",
+            "sent",
+            self.env._(
+                "Emailed to %(recipients)s.",
+                recipients=", ".join(message.partner_ids.mapped("display_name")),
+            ),
+            external_id=str(message.id),
+        )
+
+    def _einvoice_apply_lifecycle(
+        self, code, platform, reason="", amount=None, on_date=None
+    ):
+        """What a lifecycle status from the buyer's side changes in
+        collection: 207 opens a dispute, 208 and 210 ask the responsible to
+        act, 211 pauses reminders as a payment promise, 212 ends them."""
+        self.ensure_one()
+        responsible = self.invoice_user_id or self.company_id.dunning_collector_id
+        if code == 207:
+            if not self.dunning_in_dispute:
+                self.env["account.move.dispute"].create(
+                    {
+                        "move_id": self.id,
+                        "reason": self.env._(
+                            "%(platform)s: the buyer disputes the invoice. %(reason)s",
+                            platform=platform,
+                            reason=reason,
+                        ).strip(),
+                        "user_id": (responsible or self.env.user).id,
+                    }
+                )
+        elif code in (208, 210):
+            self._einvoice_ask_for_action(
+                self.env._(
+                    "%(platform)s: the invoice is %(status)s. %(reason)s",
+                    platform=platform,
+                    status=dict(LIFECYCLE_CODES)[str(code)],
+                    reason=reason,
+                ).strip()
+            )
+        elif code == 211:
+            residual = self.amount_residual
+            promised = self.currency_id.round(min(float(amount or residual), residual))
+            if self.currency_id.compare_amounts(promised, 0) > 0:
+                self.env["account.payment.promise"].create(
+                    {
+                        "move_id": self.id,
+                        "date": on_date or fields.Date.context_today(self),
+                        "amount": promised,
+                        "source": "einvoice",
+                    }
+                )
+        elif code == 212 and not self.dunning_excluded:
+            self.write(
+                {
+                    "dunning_excluded": True,
+                    "dunning_exclusion_reason": self.env._(
+                        "Paid, as %(platform)s reports (212).", platform=platform
+                    ),
+                }
+            )
+
+    def _einvoice_report_collection(self, partials):
+        """Report 212 (paid) through the approved platform for each payment of
+        an invoice of services taxed on receipts: the seller owes it."""
+        Transmission = self.env["account.einvoice.transmission"]
+        reports = Transmission
+        for move in self:
+            sent = move.einvoice_transmission_ids.filtered(
+                lambda t: t.document_kind == "invoice"
+                and t.channel_type == "pa"
+                and t.state in ("sent", "delivered")
+            )[:1]
+            if not sent or not move._einvoice_vat_on_receipts():
+                continue
+            receivable = move.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            for partial in partials:
+                # Only what pays the receivable; tax cash-basis entries too
+                # reconcile lines of the invoice.
+                if partial.debit_move_id in receivable:
+                    amount = partial.debit_amount_currency
+                elif partial.credit_move_id in receivable:
+                    amount = partial.credit_amount_currency
+                else:
+                    continue
+                reports |= Transmission.create(
+                    {
+                        "move_id": move.id,
+                        "channel_id": sent.channel_id.id,
+                        "document_kind": "status",
+                        "payload_format": "cdar",
+                        "processing_rule": sent.processing_rule,
+                        "status_code": "212",
+                        "status_reference": f"partial-{partial.id}",
+                        "status_amount": amount,
+                        "status_date": partial.max_date,
+                    }
+                )
+        reports._enqueue()
+
+    def _einvoice_vat_on_receipts(self):
+        """Whether the invoice sells services whose VAT is due on receipts."""
+        services = self._receivable_operation_lines()[1]
+        return "on_payment" in services.tax_ids.mapped("tax_exigibility")
+
+    def _einvoice_ubl(self):
+        """The invoice in UBL (Peppol BIS 3) by Odoo's own builder, checked
+        against the EN 16931 UBL rules."""
+        self.ensure_one()
+        xml, errors = self.env["account.edi.xml.ubl_bis3"]._export_invoice(self)
+        if errors:
+            raise UserError(
+                self.env._(
+                    "The UBL of %(invoice)s cannot be made: %(errors)s",
+                    invoice=self.name,
+                    errors="; ".join(errors),
+                )
+            )
+        report = validate_ubl(xml)
+        if report.blocking:
+            raise UserError(
+                self.env._(
+                    "The UBL of %(invoice)s breaks these rules: %(rules)s",
+                    invoice=self.name,
+                    rules="; ".join(
+                        f"{finding.rule_id}: {finding.message}"
+                        for finding in report.blocking
+                    ),
+                )
+            )
+        return xml
+
+    def _einvoice_cdar(self, code, amount, on_date):
+        """The CDAR message of a lifecycle status the seller reports; a
+        payment (212) is split by VAT rate pro rata of the invoice."""
+        self.ensure_one()
+        totals = defaultdict(Decimal)
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            rate = sum(
+                line.tax_ids.filtered(lambda t: t.amount_type == "percent").mapped(
+                    "amount"
+                )
+            )
+            totals[Decimal(str(rate))] += Decimal(str(line.price_total))
+        amount = amount and Decimal(str(amount))
+        return build_cdar(
+            LifecycleStatus(
+                message_id="",
+                issued_at=datetime.now(timezone.utc),
+                invoice_number=self.name,
+                invoice_date=self.invoice_date,
+                invoice_type_code="381" if self.move_type == "out_refund" else "380",
+                seller_siren=self.company_id.partner_id._receivable_siren() or "",
+                buyer_siren=self.commercial_partner_id._receivable_siren() or "",
+                status_code=code,
+                amount=amount or None,
+                currency=self.currency_id.name,
+                payment_date=on_date,
+                vat_amounts=split_payment(amount, totals) if code == 212 else (),
+            )
+        )
 
     # Factur-X ---------------------------------------------------------------
 
@@ -1239,59 +1490,60 @@ class AccountMove(models.Model):
     def _facturx_explanations(self):
         """What to do about the findings our invoices can run into, keyed by
         rule family; the rule's own text is shown below it."""
-        _ = self.env._
         return {
-            "BR-FR-05": _(
+            "BR-FR-05": self.env._(
                 "A mandatory French note is missing: recovery indemnity "
                 "(PMT), late-payment penalties (PMD) or early-payment "
                 "discount (AAB). Check the customer's late-payment "
                 "policy."
             ),
-            "BR-FR-08": _("The billing framework (BT-23) is missing or unknown."),
-            "BR-FR-09": _(
+            "BR-FR-08": self.env._(
+                "The billing framework (BT-23) is missing or unknown."
+            ),
+            "BR-FR-09": self.env._(
                 "A SIRET must have 14 digits and start with the SIREN: "
                 "check the company registry of the company and the "
                 "customer."
             ),
-            "BR-FR-10": _(
+            "BR-FR-10": self.env._(
                 "The company's SIREN is missing: fill in its company "
                 "registry (SIRET) or its French VAT number."
             ),
-            "BR-FR-11": _(
+            "BR-FR-11": self.env._(
                 "The customer's SIREN is missing: fill in its company "
                 "registry (SIRET) or its French VAT number."
             ),
-            "BR-FR-12": _(
+            "BR-FR-12": self.env._(
                 "The customer has no electronic invoicing address: give "
                 "it a SIREN, or a Peppol identifier for a foreign "
                 "customer."
             ),
-            "BR-FR-13": _(
+            "BR-FR-13": self.env._(
                 "The company has no electronic invoicing address: fill in its SIREN."
             ),
-            "BR-FR-16": _("This VAT rate does not exist in France."),
-            "BR-FR-CO-05": _(
+            "BR-FR-16": self.env._("This VAT rate does not exist in France."),
+            "BR-FR-CO-05": self.env._(
                 "A credit note must name the invoice it corrects: "
                 "create it by reversing that invoice."
             ),
-            "BR-E-10": _(
+            "BR-E-10": self.env._(
                 "An exempt line needs an exemption reason: set the "
                 "exemption reason code or the legal notes on its tax."
             ),
-            "BR-IC-11": _(
+            "BR-IC-11": self.env._(
                 "An intra-community supply needs its delivery date: fill "
                 "in the invoice's delivery date."
             ),
-            "BR-IC-12": _(
+            "BR-IC-12": self.env._(
                 "An intra-community supply needs the delivery country: "
                 "give the customer or the delivery address a country."
             ),
-            "BR-CO-10": _("The sum of the lines does not match the total."),
-            "BR-CO-15": _("The total with VAT does not match the amounts."),
-            "BR-CO-16": _("The amount due does not match the totals."),
-            "BR-S-08": _("The VAT of a rate does not match its lines."),
-            "XSD": _("The file does not follow the Factur-X schema."),
-            "DATA": _("The invoice cannot be expressed as an e-invoice."),
+            "BR-CO-10": self.env._("The sum of the lines does not match the total."),
+            "BR-CO-15": self.env._("The total with VAT does not match the amounts."),
+            "BR-CO-16": self.env._("The amount due does not match the totals."),
+            "BR-S-08": self.env._("The VAT of a rate does not match its lines."),
+            "XSD": self.env._("The file does not follow the Factur-X schema."),
+            "DATA": self.env._("The invoice cannot be expressed as an e-invoice."),
         }
 
     def _facturx_profile(self):

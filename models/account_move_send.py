@@ -5,6 +5,12 @@ from odoo.exceptions import UserError
 
 FACTURX_EDI = "facturx_checked"
 CHORUS_PRO_EDI = "chorus_pro"
+# The extra EDI of each channel type that Send & Print offers.
+CHANNEL_EDIS = {
+    "chorus_pro": CHORUS_PRO_EDI,
+    "pa": "einvoice_pa",
+    "sftp": "einvoice_sftp",
+}
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -29,32 +35,71 @@ class AccountMoveSend(models.AbstractModel):
                 "checked against the official and French rules first."
             ),
         }
-        edis[CHORUS_PRO_EDI] = {
-            "label": self.env._("Chorus Pro"),
-            "is_applicable": lambda move: move._facturx_applicable()
-            and move.commercial_partner_id.receivable_customer_type == "public"
-            and bool(
-                self.env["account.einvoice.channel"]._for_move(move, "chorus_pro")
+        helps = {
+            "chorus_pro": (
+                self.env._("Chorus Pro"),
+                self.env._(
+                    "Deposit the Factur-X on Chorus Pro and follow it to payment."
+                ),
             ),
-            "help": self.env._(
-                "Deposit the Factur-X on Chorus Pro and follow it to payment."
+            "pa": (
+                self.env._("Approved platform"),
+                self.env._(
+                    "Send the e-invoice through the company's approved platform "
+                    "(Peppol for foreign customers) and follow its lifecycle."
+                ),
+            ),
+            "sftp": (
+                self.env._("SFTP drop"),
+                self.env._(
+                    "Drop the e-invoice on the customer's SFTP server and "
+                    "follow its acknowledgement."
+                ),
             ),
         }
+        for channel_type, (label, help_text) in helps.items():
+            edis[CHANNEL_EDIS[channel_type]] = {
+                "label": label,
+                "is_applicable": lambda move, channel_type=channel_type: (
+                    move._einvoice_routed_to(channel_type)
+                ),
+                "help": help_text,
+            }
+        return edis
+
+    @api.model
+    def _get_default_extra_edis(self, move):
+        """Factur-X is ticked for companies only: a consumer's invoice is not
+        an e-invoice, and has no electronic address to carry."""
+        edis = super()._get_default_extra_edis(move)
+        if not move.commercial_partner_id.is_company:
+            edis.discard(FACTURX_EDI)
         return edis
 
     @api.model
     def _call_web_service_after_invoice_pdf_render(self, invoices_data):
-        super()._call_web_service_after_invoice_pdf_render(invoices_data)
+        result = super()._call_web_service_after_invoice_pdf_render(invoices_data)
         for invoice, invoice_data in invoices_data.items():
-            if CHORUS_PRO_EDI not in (invoice_data.get("extra_edis") or ()):
+            if not set(CHANNEL_EDIS.values()) & set(
+                invoice_data.get("extra_edis") or ()
+            ):
                 continue
             try:
                 invoice.action_einvoice_send()
             except UserError as error:
                 invoice_data["error"] = {
-                    "error_title": self.env._("Chorus Pro"),
+                    "error_title": self.env._("E-invoice"),
                     "errors": [str(error)],
                 }
+        return result
+
+    @api.model
+    def _send_mail(self, move, mail_template, **kwargs):
+        result = super()._send_mail(move, mail_template, **kwargs)
+        if not self.env.context.get("einvoice_transmission_id"):
+            message = move.message_ids.filtered(lambda m: m.message_type == "comment")
+            move._einvoice_record_email(message[:1])
+        return result
 
     @api.model
     def _prepare_invoice_pdf_report(self, invoices_data):
@@ -105,9 +150,12 @@ class AccountMoveSend(models.AbstractModel):
     def _hook_invoice_document_after_pdf_report_render(self, invoice, invoice_data):
         pdf_values = invoice_data.get("pdf_attachment_values")
         rendered = pdf_values and pdf_values["raw"]
-        super()._hook_invoice_document_after_pdf_report_render(invoice, invoice_data)
+        result = super()._hook_invoice_document_after_pdf_report_render(
+            invoice, invoice_data
+        )
         if rendered and invoice_data.get("facturx_xml"):
             pdf_values["raw"] = invoice._facturx_pdf(
                 rendered, invoice_data["facturx_xml"]
             )
             pdf_values["name"] = invoice._facturx_filename()
+        return result

@@ -10,7 +10,7 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         partials = super().create(vals_list)
         moves = (partials.debit_move_id | partials.credit_move_id).move_id
-        moves.filtered(
-            lambda move: move.move_type == "out_invoice"
-        )._cancel_paid_dunning()
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        invoices._cancel_paid_dunning()
+        invoices._einvoice_report_collection(partials)
         return partials

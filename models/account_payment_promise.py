@@ -23,6 +23,7 @@ class AccountPaymentPromise(models.Model):
             ("phone", "Phone call"),
             ("email", "Email"),
             ("portal", "Customer portal"),
+            ("einvoice", "Buyer's platform (payment sent)"),
             ("other", "Other"),
         ],
         required=True,

@@ -56,6 +56,11 @@ class ResCompany(models.Model):
         "the customer asks for another one. EN 16931 and EXTENDED are the ones "
         "the French e-invoicing reform accepts.",
     )
+    einvoice_send_on_post = fields.Boolean(
+        string="Send E-invoices on Posting",
+        help="Queue every posted customer invoice for its customer's channel "
+        "(Chorus Pro, approved platform, SFTP or email) as soon as it is posted.",
+    )
     sepa_creditor_identifier = fields.Char(
         string="SEPA Creditor Identifier",
         help="Creditor identifier (ICS) written on invoices paid by SEPA direct debit.",

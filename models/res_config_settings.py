@@ -27,3 +27,6 @@ class ResConfigSettings(models.TransientModel):
     sepa_creditor_identifier = fields.Char(
         related="company_id.sepa_creditor_identifier", readonly=False
     )
+    einvoice_send_on_post = fields.Boolean(
+        related="company_id.einvoice_send_on_post", readonly=False
+    )

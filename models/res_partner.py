@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+from .account_einvoice_channel import CHANNEL_ROUTES, EINVOICE_ROUTES
 from .account_late_payment_policy import CUSTOMER_TYPES
 from .res_company import FACTURX_PROFILES
 
@@ -23,7 +24,6 @@ class ResPartner(models.Model):
 
     dunning_policy_id = fields.Many2one(
         "account.dunning.policy",
-        string="Dunning Policy",
         help="Leave empty to follow the first policy whose rules match the "
         "customer, or the company's default one.",
     )
@@ -69,6 +69,24 @@ class ResPartner(models.Model):
     )
     chorus_refreshed_at = fields.Datetime(string="Chorus Pro Refreshed", readonly=True)
 
+    einvoice_channel_id = fields.Many2one(
+        "account.einvoice.channel",
+        string="E-invoicing Channel",
+        company_dependent=True,
+        help="Send this customer's e-invoices through this channel, such as "
+        "the SFTP drop of a file-exchange agreement. Leave empty to route by "
+        "the customer's data.",
+    )
+    einvoice_route = fields.Selection(
+        EINVOICE_ROUTES,
+        string="E-invoice Route",
+        compute="_compute_einvoice_route",
+        help="How this customer's invoices travel: Chorus Pro for public "
+        "buyers, the approved platform for French companies, the platform's "
+        "international (Peppol) route for foreign companies with a Peppol "
+        "identifier, the channel set on the customer, otherwise email.",
+    )
+
     dunning_communication_count = fields.Integer(
         compute="_compute_dunning_communication_count"
     )
@@ -100,6 +118,40 @@ class ResPartner(models.Model):
                     "business" if partner.is_company else "consumer"
                 )
 
+    @api.depends(
+        "einvoice_channel_id",
+        "receivable_customer_type",
+        "is_company",
+        "country_id",
+        "company_registry",
+        "vat",
+        "peppol_eas",
+        "peppol_endpoint",
+    )
+    @api.depends_context("company")
+    def _compute_einvoice_route(self):
+        for partner in self:
+            partner.einvoice_route = (
+                partner.commercial_partner_id._einvoice_default_route()
+            )
+
+    def _einvoice_default_route(self):
+        """The route this customer's data calls for. Every French company
+        liable to VAT is listed in the directory with its receiving
+        platform, so a SIREN is what the approved platform needs."""
+        self.ensure_one()
+        if self.einvoice_channel_id:
+            return CHANNEL_ROUTES[self.einvoice_channel_id.channel_type]
+        if self.receivable_customer_type == "public":
+            return "chorus_pro"
+        if not self.is_company:
+            return "email"
+        if self.country_id.code == "FR" and self._receivable_siren():
+            return "pa"
+        if self.country_id.code != "FR" and self.peppol_eas and self.peppol_endpoint:
+            return "pa_international"
+        return "email"
+
     def _receivable_siren(self):
         """The SIREN of a French company: the first nine digits of its SIRET,
         or the last nine of its French VAT number."""
@@ -120,6 +172,7 @@ class ResPartner(models.Model):
             "facturx_profile",
             "sepa_mandate_reference",
             "chorus_requirement",
+            "einvoice_channel_id",
         ]
 
     def action_chorus_refresh(self):

@@ -8,6 +8,7 @@ from . import test_dunning_send
 from . import test_dunning_report
 from . import test_facturx
 from . import test_einvoice_chorus_pro
+from . import test_einvoice_channels
 from . import test_dunning_kpi
 from . import test_dunning_discount
 from . import test_portal_discount

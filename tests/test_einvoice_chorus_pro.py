@@ -8,7 +8,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..connectors.chorus_pro.simulator import (
@@ -18,6 +17,7 @@ from ..connectors.chorus_pro.simulator import (
     DEFAULT_PASSWORD,
     Simulator,
 )
+from .common import EinvoiceJobsMixin
 from .test_facturx import FacturxCommon
 
 RIVECOURT = "21600412700017"  # a buyer of the simulator's default seed
@@ -25,7 +25,9 @@ HOSPITAL = "26690012500011"  # requires a service code
 
 
 @tagged("post_install", "-at_install")
-class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
+class TestChorusProTransmission(
+    EinvoiceJobsMixin, FacturxCommon, AccountTestInvoicingHttpCommon
+):
     """Invoices to public buyers go to a local Chorus Pro (a faithful
     simulator on 127.0.0.1) and are followed to payment."""
 
@@ -70,24 +72,6 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
         self.channel.write(
             {"token_url": self.chorus.token_url, "api_url": self.chorus.url}
         )
-
-    def _send(self, invoice):
-        with trap_jobs() as trap:
-            transmission = invoice.action_einvoice_send()
-        trap.assert_jobs_count(1, only=transmission._job_send)
-        return transmission
-
-    def _run(self, transmission):
-        return transmission.with_context(force_report_rendering=True)._job_send()
-
-    def _run_expecting_retry(self, transmission):
-        """Run the job as queue_job would, keeping what it committed before
-        asking to be retried (Odoo's assertRaises would roll it back)."""
-        try:
-            self._run(transmission)
-        except RetryableJobError:
-            return
-        self.fail("The job did not ask to be retried.")
 
     def _track(self, steps=1):
         for _step in range(steps):
@@ -301,35 +285,9 @@ class TestChorusProTransmission(FacturxCommon, AccountTestInvoicingHttpCommon):
         invoices.with_context(force_report_rendering=True).action_facturx_generate()
         with trap_jobs():
             transmissions = invoices.action_einvoice_send()
-        deposit = "/cpro/factures/v1/deposer/flux"
-        self.chorus.inject("http", path=deposit, status=500, rate=0.07)
-        self.chorus.inject("http", path=deposit, status=429, rate=0.07)
-        self.chorus.inject("drop", path=deposit, rate=0.06)
-        self.chorus.inject("timeout", path=deposit, count=2, delay=3)
-        for number, transmission in enumerate(transmissions):
-            if number == 100:
-                self.chorus.expire_tokens()
-            try:
-                self._run(transmission)
-            except RetryableJobError:
-                continue
-        self.chorus.clear_faults()
-        for _round in range(3):  # queue_job's retries, the clock moving on
-            self.chorus.advance()
-            for transmission in transmissions.filtered(
-                lambda t: t.state in ("to_send", "unknown")
-            ):
-                try:
-                    self._run(transmission)
-                except RetryableJobError:
-                    continue
-        # Some answers were lost before Chorus Pro recorded anything: once
-        # the grace period is over and the lookup still finds nothing, they
-        # are sent again.
-        lost = transmissions.filtered(lambda t: t.state == "unknown")
-        lost.sending_since = fields.Datetime.subtract(fields.Datetime.now(), hours=2)
-        for transmission in lost:
-            self._run(transmission)
+        self._send_under_faults(
+            transmissions, self.chorus, "/cpro/factures/v1/deposer/flux"
+        )
         self._track(steps=3)
         state = self._state()
         self.assertEqual(

@@ -197,10 +197,15 @@ virtualenv() {
     local key
     key=venv-$version-$(sha "$ROOT"/tools/requirements-*.txt "$ROOT/requirements.txt")
     if ! stamped "$key" || [ ! -x "$VENV/bin/python" ]; then
-        log "Creating the virtualenv with Python $version"
-        rm -rf "$VENV"
-        "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/pip" install -q --upgrade pip
+        # An existing virtualenv is brought up to date in place: wiping it
+        # would break an Odoo or a benchmark running from it.
+        if [ ! -x "$VENV/bin/python" ]; then
+            log "Creating the virtualenv with Python $version"
+            "$PYTHON" -m venv "$VENV"
+            "$VENV/bin/pip" install -q --upgrade pip
+        else
+            log "Updating the virtualenv's packages"
+        fi
         "$VENV/bin/pip" install -q \
             -r "$ROOT/tools/requirements-odoo.txt" \
             -r "$ROOT/requirements.txt" \
@@ -250,7 +255,7 @@ list_db = True
 log_level = ${LOG_LEVEL:-info}
 
 [queue_job]
-channels = root:2,root.dunning:1,root.einvoice.chorus_pro:2
+channels = root:2,root.dunning:1,root.einvoice.chorus_pro:2,root.einvoice.pa:2,root.einvoice.sftp:1,root.einvoice.email:1
 EOF
 }
 

@@ -505,7 +505,7 @@ def main(argv=None):
     try:
         stopped.wait()
     except KeyboardInterrupt:
-        pass
+        _logger.info("Interrupted.")
     simulator.stop()
     return 0
 
