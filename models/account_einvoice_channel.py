@@ -557,7 +557,14 @@ class AccountEinvoiceChannel(models.Model):
         caller answers only once this is committed, so a notification lost
         here is sent again; one received twice is queued once."""
         self.ensure_one()
-        notification = verify_webhook(body, headers, self.sudo().pa_webhook_secret)
+        secret = self.sudo().pa_webhook_secret
+        if not secret:
+            raise PermanentError(
+                self.env._(
+                    "Channel %(channel)s expects no notification.", channel=self.name
+                )
+            )
+        notification = verify_webhook(body, headers, secret)
         self.with_delay(
             channel="root.einvoice.pa",
             identity_key=f"pa-flow-{self.id}-{notification.flow_id}-"
