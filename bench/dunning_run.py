@@ -161,7 +161,11 @@ def table(results):
         ours, oca = result["ours"], result["oca"]
         if oca.get("timed_out"):
             ratio = f"> {oca['limit'] / ours['seconds']:.0f}"
-            oca_queries = oca_memory = "–"
+            # what it had done when it was interrupted, when it could say
+            oca_queries = f"> {oca['queries']:,}" if "queries" in oca else "–"
+            oca_memory = (
+                f"≥ {oca['rss_growth_mib']:,} MiB" if "rss_growth_mib" in oca else "–"
+            )
         else:
             ratio = f"{oca['seconds'] / ours['seconds']:.0f}"
             oca_queries = f"{oca['queries']:,}"
