@@ -191,7 +191,8 @@ def main():
         ours, oca = result["ours"], result["oca"]
         print(
             f"{result['invoices']:,} invoices — ours: {ours['lines']:,} invoices "
-            f"reminded, {ours['communications']:,} communications, "
+            f"reminded (by level offset {ours.get('lines_by_level_offset')}), "
+            f"{ours['communications']:,} communications, "
             f"{ours['jobs_queued']:,} sending jobs, "
             f"peak RSS {ours['peak_rss_mib']:,} MiB"
         )

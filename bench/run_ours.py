@@ -32,6 +32,19 @@ def main(env):
     )
     communications, lines, invoices, customers = env.cr.fetchone()
     env.cr.execute(
+        """
+        SELECT lv.offset_days, count(*)
+          FROM account_dunning_communication_line l
+          JOIN account_dunning_communication c ON c.id = l.communication_id
+          JOIN account_dunning_level lv ON lv.id = l.level_id
+         WHERE c.run_id = %s
+         GROUP BY lv.offset_days
+         ORDER BY lv.offset_days
+        """,
+        [run.id],
+    )
+    by_offset = dict(env.cr.fetchall())
+    env.cr.execute(
         "SELECT count(*) FROM account_move WHERE dunning_last_date = %s", [RUN_DATE]
     )
     moved_up = env.cr.fetchone()[0]
@@ -47,6 +60,7 @@ def main(env):
         lines=lines,
         invoices=invoices,
         customers=customers,
+        lines_by_level_offset=by_offset,
         invoices_moved_up=moved_up,
         jobs_queued=jobs,
     )
