@@ -29,7 +29,7 @@ help:
 	@echo "make shell   Odoo shell on the demo database (DB=name for another one)"
 	@echo "make lint    ruff and pylint-odoo"
 	@echo "make i18n    export the translation template and update i18n/fr.po"
-	@echo "make bench   time a dunning run on 10,000 to 100,000 invoices"
+	@echo "make bench   time a dunning run on 10,000 to 100,000 invoices, ours and OCA's"
 	@echo "make bench-facturx  time Factur-X generation against Odoo's native one"
 	@echo "make bench-chorus   send 1,000 invoices to the local Chorus Pro and follow them"
 	@echo "make facturx-check FILES='a.pdf b.xml'  check Factur-X files"
@@ -77,9 +77,12 @@ i18n: setup
 	$(VENV)/bin/python -c 'import polib; po = polib.pofile("i18n/fr.po"); \
 		po.merge(polib.pofile("i18n/$(MODULE).pot")); po.save()' 
 
+# Ours next to OCA account_credit_control (bench-only, bench/requirements.txt)
+# on copies of the same databases: BENCH_SIZES, BENCH_OCA_LIMIT, BENCH_KEEP.
 bench: setup
+	@bench/setup_oca.sh
 	@tools/odoo.sh ensure-db arg_bench fresh $(COUNTRY) $(LOCALISATION)
-	@$(ODOO) shell -c $(CONF) -d arg_bench --no-http --log-level=warn < bench/dunning_run.py
+	@$(VENV)/bin/python bench/dunning_run.py
 
 bench-facturx: setup
 	@tools/odoo.sh ensure-db arg_bench_fx fresh $(COUNTRY) $(LOCALISATION)

@@ -1,31 +1,22 @@
 # Copyright 2026 Account Receivable Gateway contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Benchmark of one dunning run, run by ``make bench`` in an Odoo shell.
+"""Data set of the dunning benchmark, run by ``bench/dunning_run.py`` in an
+Odoo shell on a database of its own.
 
-It builds a data set of open customer invoices spread over customers and
-due dates (copied in SQL from one real posted invoice, so that every column
-is as Odoo writes it), then times one run: eligibility, levels and
-communications, mail rendering excluded (sending happens in jobs). It
-prints wall time, SQL query count and peak memory per size.
-
-Sizes: BENCH_SIZES="10000:2000,50000:10000,100000:20000" (invoices:customers).
+It adds BENCH_INVOICES open customer invoices spread over BENCH_CUSTOMERS
+new customers (each with an email address) and due dates, copied in SQL
+from one real posted invoice, so that every column is as Odoo writes it,
+and commits them: the database is then copied once per dunning engine.
 """
 
 import os
-import resource
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+
+from benchlib import RUN_DATE, report
 
 from odoo import Command
 from odoo.tools import SQL
-
-SIZES = [
-    tuple(int(value) for value in size.split(":"))
-    for size in os.environ.get(
-        "BENCH_SIZES", "10000:2000,50000:10000,100000:20000"
-    ).split(",")
-]
-RUN_DATE = date(2026, 11, 23)
 
 
 def copied_columns(env, table, skip):
@@ -38,7 +29,13 @@ def copied_columns(env, table, skip):
 
 
 def make_template(env, company):
-    partner = env["res.partner"].create({"name": "Bench template", "is_company": True})
+    partner = env["res.partner"].create(
+        {
+            "name": "Bench template",
+            "is_company": True,
+            "email": "template@bench.example",
+        }
+    )
     product = env["product.product"].create(
         {"name": "Bench service", "taxes_id": False}
     )
@@ -64,13 +61,25 @@ def generate(env, company, template, invoices, customers):
     """Copy the template invoice ``invoices`` times over ``customers`` new
     customers, due from 30 days ahead to 150 days ago, in a few queries."""
     partner_columns = copied_columns(
-        env, "res_partner", {"id", "name", "complete_name", "commercial_partner_id"}
+        env,
+        "res_partner",
+        {
+            "id",
+            "name",
+            "complete_name",
+            "email",
+            "email_normalized",
+            "commercial_partner_id",
+        },
     )
     env.cr.execute(
         SQL(
             """
-            INSERT INTO res_partner (%(columns)s, name, complete_name)
-            SELECT %(source_columns)s, 'Bench customer ' || g, 'Bench customer ' || g
+            INSERT INTO res_partner (%(columns)s, name, complete_name, email,
+                                     email_normalized)
+            SELECT %(source_columns)s, 'Bench customer ' || g, 'Bench customer ' || g,
+                   'customer' || g || '@bench.example',
+                   'customer' || g || '@bench.example'
               FROM generate_series(1, %(customers)s) g, res_partner t
              WHERE t.id = %(template)s
             RETURNING id
@@ -187,39 +196,19 @@ def generate(env, company, template, invoices, customers):
     env.invalidate_all()
 
 
-def measure(env, company):
-    run = env["account.dunning.run"].create(
-        {"company_id": company.id, "date": RUN_DATE}
-    )
-    env.flush_all()
-    queries_before = env.cr.sql_log_count
-    start = time.perf_counter()
-    # Sending is left to the jobs: the run only queues them.
-    run.action_run()
-    env.flush_all()
-    elapsed = time.perf_counter() - start
-    return run, elapsed, env.cr.sql_log_count - queries_before
-
-
 def main(env):
-    company = env.company
-    policy = env["account.dunning.policy"].search(
-        [("company_id", "=", company.id), ("is_default", "=", True)], limit=1
+    invoices = int(os.environ["BENCH_INVOICES"])
+    customers = int(os.environ["BENCH_CUSTOMERS"])
+    start = time.perf_counter()
+    template = make_template(env, env.company)
+    generate(env, env.company, template, invoices, customers)
+    env.cr.commit()
+    report(
+        "generate",
+        invoices=invoices,
+        customers=customers,
+        seconds=round(time.perf_counter() - start, 1),
     )
-    print(f"policy: {policy.name}, {len(policy.level_ids)} levels")
-    template = make_template(env, company)
-    for invoices, customers in SIZES:
-        env.cr.execute("SAVEPOINT bench")
-        generate(env, company, template, invoices, customers)
-        run, elapsed, queries = measure(env, company)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"{invoices:>7} invoices / {customers:>6} customers: "
-            f"{elapsed:6.2f} s, {queries} queries, peak RSS {peak:.0f} MiB, "
-            f"{len(run.communication_ids)} communications"
-        )
-        env.cr.execute("ROLLBACK TO SAVEPOINT bench")
-        env.invalidate_all()
 
 
 main(env)  # noqa: F821 - run in an Odoo shell, where env is defined
