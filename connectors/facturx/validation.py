@@ -144,6 +144,7 @@ _runner = SchematronRunner()
 atexit.register(_runner.close)
 _schemas = {}
 _schema_lock = threading.Lock()
+_UNTRUSTED = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def schematron_findings(stylesheet, xml_text, source):
@@ -172,13 +173,13 @@ def detect_profile(root):
     return GUIDELINE_PROFILES.get(guideline)
 
 
-def _xsd_findings(root, profile):
-    with _schema_lock:
-        if profile not in _schemas:
-            _schemas[profile] = etree.XMLSchema(
-                file=str(ARTEFACTS / FACTURX_LEVEL2xsd[profile.value])
-            )
-        schema = _schemas[profile]
+def xsd_findings(xsd, root):
+    """Findings of the XSD file ``xsd`` on a parsed document, the schema
+    compiled once per process."""
+    with _schema_lock:  # compiling, and an XMLSchema's error log, are not thread-safe
+        if xsd not in _schemas:
+            _schemas[xsd] = etree.XMLSchema(file=str(xsd))
+        schema = _schemas[xsd]
         schema.validate(root)
         return [
             Finding(
@@ -190,6 +191,22 @@ def _xsd_findings(root, profile):
             )
             for error in schema.error_log
         ]
+
+
+def parse_untrusted(xml):
+    """Parse an XML file that comes from outside, without reading entities
+    or the network: ``(root, None)``, or ``(None, finding)`` for a file that
+    is not well-formed or declares a DTD, whose entities Saxon would read
+    (files and URLs included)."""
+    try:
+        root = etree.fromstring(xml, _UNTRUSTED)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        message = f"The file is not well-formed XML: {error}"
+        return None, Finding("XML", "fatal", message, source="xml")
+    if root.getroottree().docinfo.doctype:
+        message = "The file declares a DTD (<!DOCTYPE ...>), which it must not."
+        return None, Finding("XML", "fatal", message, source="xml")
+    return root, None
 
 
 def stylesheets(profile):
@@ -209,12 +226,9 @@ def validate_xml(xml, profile=None, *, extra_stylesheets=()):
         such as the CEN EN 16931 stylesheet.
     :raises ValidationUnavailable: when the validator itself fails.
     """
-    try:
-        root = etree.fromstring(xml)
-    except etree.XMLSyntaxError as error:
-        return ValidationReport(
-            None, (Finding("XML", "fatal", str(error), source="xml"),)
-        )
+    root, refusal = parse_untrusted(xml)
+    if refusal:
+        return ValidationReport(None, (refusal,))
     declared = detect_profile(root)
     if profile is not None and Profile(profile) is not declared:
         found = declared.conformance_level if declared else "an unknown profile"
@@ -225,7 +239,7 @@ def validate_xml(xml, profile=None, *, extra_stylesheets=()):
     if declared is None:
         message = "The file does not declare a known Factur-X profile (BT-24)."
         return ValidationReport(None, (Finding("BT-24", "fatal", message),))
-    findings = _xsd_findings(root, declared)
+    findings = xsd_findings(ARTEFACTS / FACTURX_LEVEL2xsd[declared.value], root)
     if findings:
         return ValidationReport(declared, tuple(findings))
     text = xml.decode("utf-8")

@@ -16,7 +16,6 @@ read them as UTC. Amounts stay :class:`~decimal.Decimal` from end to end.
 """
 
 import importlib.util
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -26,7 +25,12 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import PermanentError
-from ..facturx.validation import Finding, ValidationReport, schematron_findings
+from ..facturx.validation import (
+    ValidationReport,
+    parse_untrusted,
+    schematron_findings,
+    xsd_findings,
+)
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:"
@@ -426,25 +430,12 @@ def artefacts():
     )
 
 
-_schema = None
-_schema_lock = threading.Lock()
-
-
-def _xsd_errors(root):
-    global _schema
-    with _schema_lock:
-        if _schema is None:
-            _schema = etree.XMLSchema(file=str(artefacts()[0]))
-        _schema.validate(root)
-        return list(_schema.error_log)
-
-
 def _check_xsd(root):
-    errors = _xsd_errors(root)
-    if errors:
+    findings = xsd_findings(artefacts()[0], root)
+    if findings:
         raise CdarError(
             "The status does not make a valid CDAR message: "
-            + "; ".join(error.message for error in errors)
+            + "; ".join(finding.message for finding in findings)
         )
 
 
@@ -454,20 +445,10 @@ def validate_cdar(xml):
     :returns: a :class:`~..facturx.validation.ValidationReport`.
     :raises ValidationUnavailable: when the schematron validator fails.
     """
-    try:
-        root = etree.fromstring(xml, _PARSER)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        return ValidationReport(
-            None, (Finding("XML", "fatal", str(error), source="xml"),)
-        )
-    if root.getroottree().docinfo.doctype:
-        # Saxon would read the entities of a DTD, files and URLs included.
-        message = "A status message must not declare a DTD (<!DOCTYPE ...>)."
-        return ValidationReport(None, (Finding("XML", "fatal", message, source="xml"),))
-    findings = tuple(
-        Finding("XSD", "fatal", error.message, f"line {error.line}", "xsd")
-        for error in _xsd_errors(root)
-    )
+    root, refusal = parse_untrusted(xml)
+    if refusal:
+        return ValidationReport(None, (refusal,))
+    findings = tuple(xsd_findings(artefacts()[0], root))
     if findings:
         return ValidationReport(None, findings)
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml

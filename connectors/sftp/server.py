@@ -11,7 +11,7 @@ In process::
 
 or from a shell, from the repository root::
 
-    python -m connectors.sftp.server --root /tmp/drop --port 2222 \
+    python -m connectors.sftp.server --root DROP_FOLDER --port 2222 \
         --user acme --password secret
 
 The server runs asyncssh in a thread with its own event loop, so it serves

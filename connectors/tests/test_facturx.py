@@ -266,6 +266,20 @@ def test_wrong_grand_total_is_reported():
     assert "BR-CO-15" in {f.rule_id for f in report.blocking}
 
 
+def test_a_file_declaring_a_dtd_is_refused_before_any_rule_reads_it(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the validator")
+    xml = build_cii(SCENARIOS["several VAT rates"]).replace(
+        b"?>",
+        f'?><!DOCTYPE x [<!ENTITY leak SYSTEM "file://{secret}">]>'.encode(),
+        1,
+    )
+    report = validate_xml(xml)
+    (finding,) = report.blocking
+    assert (finding.rule_id, finding.source) == ("XML", "xml")
+    assert "DTD" in finding.message
+
+
 def test_exempt_line_without_reason_is_reported():
     bare = TaxCategory("E", D("0"))
     report = validate_xml(build_cii(invoice(lines=(line(1, "250.00", tax=bare),))))
