@@ -33,7 +33,8 @@ CHANNEL_TYPES = [
     ("sftp", "SFTP Drop"),
     ("email", "Email"),
 ]
-# How a customer's invoices travel, and the channel type serving each route.
+# How a customer's invoices travel (a channel set on the customer is the
+# route of its type), and the channel type serving each route.
 EINVOICE_ROUTES = [
     ("chorus_pro", "Chorus Pro"),
     ("pa", "Approved platform"),
@@ -45,12 +46,6 @@ ROUTE_CHANNEL_TYPES = {
     "chorus_pro": "chorus_pro",
     "pa": "pa",
     "pa_international": "pa",
-    "sftp": "sftp",
-    "email": "email",
-}
-CHANNEL_ROUTES = {
-    "chorus_pro": "chorus_pro",
-    "pa": "pa",
     "sftp": "sftp",
     "email": "email",
 }

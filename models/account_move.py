@@ -1144,9 +1144,7 @@ class AccountMove(models.Model):
         Channel = self.env["account.einvoice.channel"]
         if route == "email":
             return Channel._email_channel(self.company_id), {"payload_format": "pdf"}
-        channel = customer.einvoice_channel_id
-        if not channel or channel.company_id != self.company_id:
-            channel = Channel._for_move(self, ROUTE_CHANNEL_TYPES[route])
+        channel = self._einvoice_routed_channel(customer, route)
         if not channel:
             raise UserError(
                 self.env._(
@@ -1159,16 +1157,11 @@ class AccountMove(models.Model):
                 )
             )
         values = {}
-        if channel.channel_type == "pa":
-            international = route == "pa_international"
-            values = {
-                "payload_format": "ubl" if international else "facturx",
-                "processing_rule": "B2BInt"
-                if international
-                else "B2G"
-                if customer.receivable_customer_type == "public"
-                else "B2B",
-            }
+        if route == "pa_international":
+            values = {"payload_format": "ubl", "processing_rule": "B2BInt"}
+        elif channel.channel_type == "pa":
+            public = customer.receivable_customer_type == "public"
+            values = {"processing_rule": "B2G" if public else "B2B"}
         elif channel.channel_type == "sftp":
             values = {"payload_format": channel.payload_format}
         return channel, values
@@ -1184,11 +1177,18 @@ class AccountMove(models.Model):
         if not self._facturx_applicable():
             return False
         customer = self.commercial_partner_id.with_company(self.company_id)
-        if ROUTE_CHANNEL_TYPES[customer.einvoice_route] != channel_type:
-            return False
-        return bool(
-            customer.einvoice_channel_id
-            or self.env["account.einvoice.channel"]._for_move(self, channel_type)
+        route = customer.einvoice_route
+        return ROUTE_CHANNEL_TYPES[route] == channel_type and bool(
+            self._einvoice_routed_channel(customer, route)
+        )
+
+    def _einvoice_routed_channel(self, customer, route):
+        """The customer's own channel, or the company's one for the route."""
+        channel = customer.einvoice_channel_id
+        if channel and channel.company_id == self.company_id:
+            return channel
+        return self.env["account.einvoice.channel"]._for_move(
+            self, ROUTE_CHANNEL_TYPES[route]
         )
 
     def _einvoice_check_sendable(self, channel):

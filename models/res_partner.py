@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
-from .account_einvoice_channel import CHANNEL_ROUTES, EINVOICE_ROUTES
+from .account_einvoice_channel import EINVOICE_ROUTES
 from .account_late_payment_policy import CUSTOMER_TYPES
 from .res_company import FACTURX_PROFILES
 
@@ -141,7 +141,7 @@ class ResPartner(models.Model):
         platform, so a SIREN is what the approved platform needs."""
         self.ensure_one()
         if self.einvoice_channel_id:
-            return CHANNEL_ROUTES[self.einvoice_channel_id.channel_type]
+            return self.einvoice_channel_id.channel_type
         if self.receivable_customer_type == "public":
             return "chorus_pro"
         if not self.is_company:
