@@ -60,20 +60,18 @@ class OAuthClient:
 
     :param token_url: the OAuth2 token endpoint.
     :param api_url: the API base; paths are appended to it.
+    :param client_id: the OAuth2 client id; with ``client_secret``.
     :param timeout: seconds to connect, and to wait for each answer.
     :param session: a ``requests.Session`` to reuse (one is made otherwise).
     """
 
-    #: Who gives the tokens, at the start of a sentence.
-    token_issuer = "The token endpoint"
+    # Set by each client, in its peer's words; ``{what}`` is the request.
+    token_issuer: str  # who gives the tokens, at the start of a sentence
+    invalid_url_message: str
+    unreachable_message: str
+    lost_write_message: str
     #: When a token answer has no ``expires_in``; 0 refuses such a token.
     default_token_lifetime = 0
-    invalid_url_message = "The API address is not a valid URL."
-    unreachable_message = "The API could not be reached for {what}."
-    lost_write_message = (
-        "The API did not answer {what}: it may have been processed. "
-        "Look it up before sending it again."
-    )
 
     def __init__(
         self,

@@ -200,26 +200,8 @@ class ChorusProClient(OAuthClient):
         "Look it up on Chorus Pro before sending it again."
     )
 
-    def __init__(
-        self,
-        *,
-        token_url,
-        api_url,
-        client_id,
-        client_secret,
-        login,
-        password,
-        timeout=30,
-        session=None,
-    ):
-        super().__init__(
-            token_url=token_url,
-            api_url=api_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            timeout=timeout,
-            session=session,
-        )
+    def __init__(self, *, login, password, **settings):
+        super().__init__(**settings)
         self._account = base64.b64encode(f"{login}:{password}".encode()).decode()
 
     # Transport ---------------------------------------------------------------
