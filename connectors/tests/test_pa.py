@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -41,6 +40,14 @@ from ..pa.simulator import (
     parse_multipart,
 )
 from ..pa.webhook import sign_webhook, verify_webhook
+from .common import (
+    SEND_ERRORS,
+    FailingSession,
+    answers,
+    assert_no_secret_in,
+    calls,
+    wait_for,
+)
 from .test_chorus_pro import BLANK_PDF
 from .test_facturx import NOTES, invoice, line
 
@@ -96,30 +103,8 @@ def submit(client, content=None, *, tracking_id="TX-1", name=None, **values):
     return client.submit_flow(name, content, tracking_id=tracking_id, **values)
 
 
-def calls(simulator, path):
-    return simulator.state()["calls"].get(path, 0)
-
-
-def answers(simulator, path, status):
-    return simulator.state()["answers"].get(path, {}).get(str(status), 0)
-
-
-def wait_for(condition, seconds=10):
-    """Wait for what the simulator does in its own threads."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-
-
 def assert_no_secret(error, client):
-    text = "\n".join(
-        [str(error), repr(error), str(error.details)]
-        + traceback.format_exception(type(error), error, error.__traceback__)
-    )
-    for secret in (DEFAULT_CLIENT_SECRET, client._token):
-        if secret:
-            assert secret not in text
+    assert_no_secret_in(error, DEFAULT_CLIENT_SECRET, client._token)
 
 
 def lifecycle(client):
@@ -487,37 +472,14 @@ def test_refused_connection_is_transient_even_for_a_submission():
     assert not client.health_check()
 
 
-class _FailingSession:
-    """A session whose API calls raise ``error`` (the token request works)."""
-
-    def __init__(self, error):
-        self.error = error
-
-    def post(self, url, **values):
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b'{"access_token": "t", "expires_in": 3600}'
-        return response
-
-    def request(self, method, url, **values):
-        raise self.error
-
-
-@pytest.mark.parametrize(
-    "error, expected",
-    [
-        (requests.ConnectTimeout("connect timed out"), TransientError),
-        (requests.ReadTimeout("read timed out"), OutcomeUnknownError),
-        (requests.ConnectionError("Connection aborted."), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("error, expected", SEND_ERRORS)
 def test_submission_errors_before_and_after_the_request_left(error, expected):
     client = PlatformClient(
         token_url="http://pa.invalid/token",
         api_url="http://pa.invalid",
         client_id="id",
         client_secret="secret",
-        session=_FailingSession(error),
+        session=FailingSession(error),
     )
     with pytest.raises(expected) as caught:
         submit(client, b"%PDF-")

@@ -1,0 +1,61 @@
+# Copyright 2026 Account Receivable Gateway contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Helpers shared by the connector tests, written once for every peer."""
+
+import time
+import traceback
+
+import requests
+
+from ..errors import OutcomeUnknownError, TransientError
+
+# A ``requests`` error raised while a write is sent, and what it becomes:
+# only an error before the request left is safe to send again.
+SEND_ERRORS = [
+    (requests.ConnectTimeout("connect timed out"), TransientError),
+    (requests.ReadTimeout("read timed out"), OutcomeUnknownError),
+    (requests.ConnectionError("Connection aborted."), OutcomeUnknownError),
+]
+
+
+def wait_for(condition, seconds=10):
+    """Wait for what a local peer finishes in its own threads."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def calls(simulator, path):
+    return simulator.state()["calls"].get(path, 0)
+
+
+def answers(simulator, path, status):
+    return simulator.state()["answers"].get(path, {}).get(str(status), 0)
+
+
+def assert_no_secret_in(error, *secrets):
+    """Neither the error's text, details nor traceback hold any of ``secrets``."""
+    text = "\n".join(
+        [str(error), repr(error), str(error.details)]
+        + traceback.format_exception(type(error), error, error.__traceback__)
+    )
+    for secret in secrets:
+        if secret:
+            assert secret not in text
+
+
+class FailingSession:
+    """A session whose API calls raise ``error`` (the token request works)."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def post(self, url, **values):
+        response = requests.Response()
+        response.status_code = 200
+        response._content = b'{"access_token": "t", "expires_in": 3600}'
+        return response
+
+    def request(self, method, url, **values):
+        raise self.error
