@@ -2,12 +2,18 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Helpers shared by the connector tests, written once for every peer."""
 
+import socket
+import subprocess
+import sys
 import time
 import traceback
+from pathlib import Path
 
 import requests
 
 from ..errors import OutcomeUnknownError, TransientError
+
+ADDON = Path(__file__).resolve().parents[2]
 
 # A ``requests`` error raised while a write is sent, and what it becomes:
 # only an error before the request left is safe to send again.
@@ -16,6 +22,24 @@ SEND_ERRORS = [
     (requests.ReadTimeout("read timed out"), OutcomeUnknownError),
     (requests.ConnectionError("Connection aborted."), OutcomeUnknownError),
 ]
+
+
+def unused_port():
+    """A port on 127.0.0.1 that nothing listens on (until someone takes it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_command(module, *args):
+    """``python -m module args`` from the add-on's folder, its output readable."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=ADDON,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def wait_for(condition, seconds=10):

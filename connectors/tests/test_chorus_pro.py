@@ -4,13 +4,9 @@
 
 import base64
 import io
-import socket
-import subprocess
-import sys
 import time
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -44,11 +40,12 @@ from .common import (
     answers,
     assert_no_secret_in,
     calls,
+    start_command,
+    unused_port,
     wait_for,
 )
 from .test_facturx import NOTES, invoice, line
 
-ADDON = Path(__file__).resolve().parents[2]
 TOKEN = "/api/oauth/token"
 DEPOSIT = "/cpro/factures/v1/deposer/flux"
 SEARCH = "/cpro/factures/v1/rechercher/fournisseur"
@@ -281,9 +278,7 @@ def test_connection_dropped_on_a_read_is_transient(simulator, client):
 
 
 def test_refused_connection_is_transient_even_for_a_deposit():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     url = f"http://127.0.0.1:{port}"
     client = ChorusProClient(
         token_url=url + TOKEN,
@@ -777,16 +772,8 @@ def test_health_check(simulator, client):
 
 
 def test_simulator_command_answers_the_token_endpoint():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.chorus_pro.simulator", "--port", str(port)],
-        cwd=ADDON,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    port = unused_port()
+    process = start_command("connectors.chorus_pro.simulator", "--port", str(port))
     try:
         assert process.stdout.readline().strip() == (
             f"Chorus Pro simulator on http://127.0.0.1:{port}"

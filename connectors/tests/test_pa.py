@@ -6,9 +6,6 @@ import hashlib
 import heapq
 import json
 import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -46,12 +43,13 @@ from .common import (
     answers,
     assert_no_secret_in,
     calls,
+    start_command,
+    unused_port,
     wait_for,
 )
 from .test_chorus_pro import BLANK_PDF
 from .test_facturx import NOTES, invoice, line
 
-ADDON = Path(__file__).resolve().parents[2]
 UBL = (Path(__file__).resolve().parent / "data" / "pa" / "ubl-invoice.xml").read_text()
 TOKEN = "/oauth2/token"
 FLOWS = "/v1/flows"
@@ -455,9 +453,7 @@ def test_dropped_read_is_transient(simulator, client):
 
 
 def test_refused_connection_is_transient_even_for_a_submission():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     url = f"http://127.0.0.1:{port}"
     client = PlatformClient(
         token_url=url + TOKEN,
@@ -992,16 +988,8 @@ def test_two_hundred_flows_under_faults_are_sent_once_each(simulator):
 
 
 def test_simulator_command_prints_its_urls_and_answers():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.pa.simulator", "--port", str(port)],
-        cwd=ADDON,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    port = unused_port()
+    process = start_command("connectors.pa.simulator", "--port", str(port))
     try:
         assert process.stdout.readline().strip() == (
             f"PA simulator on http://127.0.0.1:{port}"
