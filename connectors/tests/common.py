@@ -7,13 +7,16 @@ import subprocess
 import sys
 import time
 import traceback
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import requests
 
 from ..errors import OutcomeUnknownError, TransientError
+from ..pa.cdar import LifecycleStatus
 
 ADDON = Path(__file__).resolve().parents[2]
+ISSUED = datetime(2026, 12, 3, 9, 30, 15, tzinfo=timezone.utc)
 
 # A ``requests`` error raised while a write is sent, and what it becomes:
 # only an error before the request left is safe to send again.
@@ -83,3 +86,19 @@ class FailingSession:
 
     def request(self, method, url, **values):
         raise self.error
+
+
+def lifecycle_status(code=212, **values):
+    """A status of the invoice FA-2026-0042 from 123456782 to 552100554."""
+    base = {
+        "message_id": "",
+        "issued_at": ISSUED,
+        "invoice_number": "FA-2026-0042",
+        "invoice_date": date(2026, 11, 2),
+        "invoice_type_code": "380",
+        "seller_siren": "123456782",
+        "buyer_siren": "552100554",
+        "status_code": code,
+    }
+    base.update(values)
+    return LifecycleStatus(**base)

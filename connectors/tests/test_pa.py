@@ -23,7 +23,6 @@ from ..facturx.cii import build_cii
 from ..facturx.document import Note, Profile
 from ..facturx.pdf import build_facturx_pdf
 from ..pa.cdar import (
-    LifecycleStatus,
     StatusReason,
     build_cdar,
     parse_cdar,
@@ -43,6 +42,7 @@ from .common import (
     answers,
     assert_no_secret_in,
     calls,
+    lifecycle_status,
     start_command,
     unused_port,
     wait_for,
@@ -565,17 +565,7 @@ def test_lifecycle_statuses_arrive_over_time(simulator, client, marker, codes, r
 
 
 def _seller_status(code, **values):
-    base = {
-        "message_id": "",
-        "issued_at": values.pop("issued_at"),
-        "invoice_number": "FA-2026-0042",
-        "invoice_date": date(2026, 11, 2),
-        "invoice_type_code": "380",
-        "seller_siren": "123456782",
-        "buyer_siren": "552100554",
-        "status_code": code,
-    }
-    return build_cdar(LifecycleStatus(**base, **values))
+    return build_cdar(lifecycle_status(code, **values))
 
 
 def test_suspended_invoice_goes_on_once_the_seller_completes_it(simulator, client):
