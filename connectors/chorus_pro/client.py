@@ -20,16 +20,12 @@ import gzip
 import io
 import logging
 import tarfile
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
 from ..errors import OutcomeUnknownError, PermanentError, TransientError
+from ..oauth_client import OAuthClient, is_unavailable, unavailable_error_type
 from .rules import check_commitment_number, check_service_code
 from .statuses import FLUX_FINAL, FLUX_INTEGRATED
 
@@ -39,7 +35,6 @@ FACTURX_SYNTAX = "IN_DP_E2_CII_FACTURX"
 JSON = "application/json;charset=utf-8"
 # Chorus Pro writes local times without an offset in some answers.
 PARIS = ZoneInfo("Europe/Paris")
-TOKEN_RENEWAL_MARGIN = 60  # seconds before expiry
 ATTACHMENT_NAME_MAX_LENGTH = 50
 ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 
@@ -186,18 +181,7 @@ def _datetime(value):
     return moment.astimezone(timezone.utc)
 
 
-def _request_may_have_arrived(error):
-    """Whether a ``requests`` error may have happened after the request left."""
-    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return False
-    if isinstance(error, requests.ConnectionError):
-        cause = error.args[0] if error.args else None
-        cause = getattr(cause, "reason", cause)  # urllib3 wraps it in MaxRetryError
-        return not isinstance(cause, NewConnectionError)
-    return True
-
-
-class ChorusProClient:
+class ChorusProClient(OAuthClient):
     """The supplier's side of the Chorus Pro API.
 
     :param token_url: PISTE's OAuth2 token endpoint.
@@ -208,136 +192,58 @@ class ChorusProClient:
     :param session: a ``requests.Session`` to reuse (one is made otherwise).
     """
 
-    def __init__(
-        self,
-        *,
-        token_url,
-        api_url,
-        client_id,
-        client_secret,
-        login,
-        password,
-        timeout=30,
-        session=None,
-    ):
-        self.token_url = token_url
-        self.api_url = api_url.rstrip("/")
-        self.timeout = timeout
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._account = base64.b64encode(f"{login}:{password}".encode()).decode()
-        self._session = session or requests.Session()
-        self._token = None
-        self._token_renewal = 0.0
-        self._token_lock = threading.Lock()
+    token_issuer = "PISTE"
+    invalid_url_message = "The Chorus Pro address is not a valid URL."
+    unreachable_message = "Chorus Pro could not be reached for {what}."
+    lost_write_message = (
+        "Chorus Pro did not answer {what}: it may have been processed. "
+        "Look it up on Chorus Pro before sending it again."
+    )
 
-    def __repr__(self):
-        return f"<ChorusProClient {self.api_url}>"
+    def __init__(self, *, login, password, **settings):
+        super().__init__(**settings)
+        self._account = base64.b64encode(f"{login}:{password}".encode()).decode()
 
     # Transport ---------------------------------------------------------------
 
-    def _access_token(self, *, renew=False):
-        with self._token_lock:
-            if renew or self._token is None or time.monotonic() >= self._token_renewal:
-                asked_at = time.monotonic()
-                self._token, lifetime = self._request_token()
-                margin = min(TOKEN_RENEWAL_MARGIN, lifetime / 2)
-                self._token_renewal = asked_at + lifetime - margin
-            return self._token
+    def _token_credentials(self):
+        return {
+            "data": {
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+                "scope": "openid",
+            }
+        }
 
-    def _request_token(self):
-        try:
-            response = self._session.post(
-                self.token_url,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                    "scope": "openid",
-                },
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as error:
-            raise self._network_error(error, "the token request") from None
-        body = self._json(response) or {}
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise TransientError(
+    def _token_error(self, status, body):
+        if is_unavailable(status):
+            return TransientError(
                 f"PISTE cannot give an access token now (HTTP {status}).", code=status
             )
-        if status != 200:
-            raise PermanentError(
-                f"PISTE refused the application's credentials (HTTP {status}): "
-                "check the PISTE client id and secret.",
-                code=body.get("error") or status,
-                details=body.get("error_description"),
-            )
-        lifetime = _int(body.get("expires_in")) or 0
-        if not body.get("access_token") or lifetime <= 0:
-            raise TransientError("PISTE answered the token request without a token.")
-        _logger.debug("New PISTE access token, valid %s s", lifetime)
-        return body["access_token"], lifetime
-
-    def _network_error(self, error, what, *, write=False):
-        details = f"{type(error).__name__}: {error}"
-        if isinstance(error, ValueError):  # InvalidURL, MissingSchema...
-            return PermanentError(
-                "The Chorus Pro address is not a valid URL.", details=details
-            )
-        if write and _request_may_have_arrived(error):
-            return OutcomeUnknownError(
-                f"Chorus Pro did not answer {what}: it may have been processed. "
-                "Look it up on Chorus Pro before sending it again.",
-                details=details,
-            )
-        return TransientError(
-            f"Chorus Pro could not be reached for {what}.", details=details
+        return PermanentError(
+            f"PISTE refused the application's credentials (HTTP {status}): "
+            "check the PISTE client id and secret.",
+            code=body.get("error") or status,
+            details=body.get("error_description"),
         )
 
-    @staticmethod
-    def _json(response):
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
-
     def _call(self, path, payload=None, *, write=False, method="POST"):
-        """Send one API request; renew the token and retry once on HTTP 401."""
-        for attempt in range(2):
-            headers = {
-                "Authorization": f"Bearer {self._access_token(renew=attempt > 0)}",
-                "cpro-account": self._account,
-                "Content-Type": JSON,
-                "Accept": JSON,
-            }
-            try:
-                response = self._session.request(
-                    method,
-                    self.api_url + path,
-                    json=payload,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except requests.RequestException as error:
-                raise self._network_error(error, path, write=write) from None
-            _logger.debug("Chorus Pro %s: HTTP %s", path, response.status_code)
-            if response.status_code != 401:
-                break
+        """Send one API request with the technical account; check its answer."""
+        headers = {"cpro-account": self._account, "Content-Type": JSON, "Accept": JSON}
+        response = self._send(
+            method, path, path, headers=headers, write=write, json=payload
+        )
         return self._answer(path, response, write=write)
 
     def _answer(self, path, response, *, write):
         status = response.status_code
         body = self._json(response)
+        body = body if isinstance(body, dict) else None
         code = _int((body or {}).get("codeRetour"))
         label = (body or {}).get("libelle") or (body or {}).get("error_description")
-        if status == 429 or status >= 500:
-            # A gateway error may hide a request the platform processed.
-            lost = write and status in (502, 504)
-            error = OutcomeUnknownError if lost else TransientError
+        if is_unavailable(status):
+            error = unavailable_error_type(status, write=write)
             raise error(
                 f"Chorus Pro is unavailable for {path} (HTTP {status}).",
                 code=code or status,

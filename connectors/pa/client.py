@@ -25,16 +25,12 @@ Messages never hold a secret, and no request body or header is logged.
 import hashlib
 import json
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
 from ..errors import OutcomeUnknownError, PermanentError, TransientError
+from ..oauth_client import OAuthClient, is_unavailable, unavailable_error_type
 
 _logger = logging.getLogger(__name__)
 
@@ -74,7 +70,6 @@ MEDIA_TYPES = {
     "CDAR": "application/xml",
     "FRR": "application/xml",
 }
-TOKEN_RENEWAL_MARGIN = 60  # seconds before expiry
 # When a token answer omits expires_in: short, a 401 renews it anyway.
 DEFAULT_TOKEN_LIFETIME = 300
 MAX_NAME_LENGTH = 255
@@ -161,17 +156,6 @@ def _values(value, allowed, what):
     return values
 
 
-def _request_may_have_arrived(error):
-    """Whether a ``requests`` error may have come after the request left."""
-    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return False
-    if isinstance(error, requests.ConnectionError):
-        cause = error.args[0] if error.args else None
-        cause = getattr(cause, "reason", cause)  # urllib3 wraps it in MaxRetryError
-        return not isinstance(cause, NewConnectionError)
-    return True
-
-
 def _flow(item):
     acknowledgement = item.get("acknowledgement") or {}
     return Flow(
@@ -208,7 +192,7 @@ def _webhook(item):
     )
 
 
-class PlatformClient:
+class PlatformClient(OAuthClient):
     """A company's account on an approved platform.
 
     :param token_url: the platform's OAuth2 token endpoint.
@@ -218,119 +202,45 @@ class PlatformClient:
     :param session: a ``requests.Session`` to reuse (one is made otherwise).
     """
 
-    def __init__(
-        self,
-        *,
-        token_url,
-        api_url,
-        client_id,
-        client_secret,
-        timeout=30,
-        session=None,
-    ):
-        self.token_url = token_url
-        self.api_url = api_url.rstrip("/")
-        self.timeout = timeout
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._session = session or requests.Session()
-        self._token = None
-        self._token_renewal = 0.0
-        self._token_lock = threading.Lock()
-
-    def __repr__(self):
-        return f"<PlatformClient {self.api_url}>"
+    token_issuer = "The platform"
+    default_token_lifetime = DEFAULT_TOKEN_LIFETIME
+    invalid_url_message = "The platform's address is not a valid URL."
+    unreachable_message = "The platform could not be reached for {what}."
+    lost_write_message = (
+        "The platform did not answer {what}: it may have been received. "
+        "Look it up by its tracking id before sending it again."
+    )
 
     # Transport ---------------------------------------------------------------
 
-    def _access_token(self, *, renew=False):
-        with self._token_lock:
-            if renew or self._token is None or time.monotonic() >= self._token_renewal:
-                asked_at = time.monotonic()
-                self._token, lifetime = self._request_token()
-                margin = min(TOKEN_RENEWAL_MARGIN, lifetime / 2)
-                self._token_renewal = asked_at + lifetime - margin
-            return self._token
+    def _token_credentials(self):
+        return {
+            "data": {"grant_type": "client_credentials"},
+            "auth": (self._client_id, self._client_secret),
+        }
 
-    def _request_token(self):
-        try:
-            response = self._session.post(
-                self.token_url,
-                data={"grant_type": "client_credentials"},
-                auth=(self._client_id, self._client_secret),
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as error:
-            raise self._network_error(error, "the token request") from None
-        body = self._json(response) or {}
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise TransientError(
+    def _token_error(self, status, body):
+        code = body.get("error") or status
+        details = body.get("error_description")
+        if is_unavailable(status):
+            return TransientError(
                 f"The platform cannot give an access token now (HTTP {status}).",
-                code=body.get("error") or status,
-                details=body.get("error_description"),
-            )
-        if status != 200:
-            raise PermanentError(
-                f"The platform refused the client credentials (HTTP {status}): "
-                "check the client id and secret, and the token URL.",
-                code=body.get("error") or status,
-                details=body.get("error_description"),
-            )
-        lifetime = _int(body.get("expires_in")) or DEFAULT_TOKEN_LIFETIME
-        if not body.get("access_token") or lifetime <= 0:
-            raise TransientError(
-                "The platform answered the token request without a token."
-            )
-        _logger.debug("New platform access token, valid %s s", lifetime)
-        return body["access_token"], lifetime
-
-    def _network_error(self, error, what, *, write=False):
-        details = f"{type(error).__name__}: {error}"
-        if isinstance(error, ValueError):  # InvalidURL, MissingSchema...
-            return PermanentError(
-                "The platform's address is not a valid URL.", details=details
-            )
-        if write and _request_may_have_arrived(error):
-            return OutcomeUnknownError(
-                f"The platform did not answer {what}: it may have been received. "
-                "Look it up by its tracking id before sending it again.",
+                code=code,
                 details=details,
             )
-        return TransientError(
-            f"The platform could not be reached for {what}.", details=details
+        return PermanentError(
+            f"The platform refused the client credentials (HTTP {status}): "
+            "check the client id and secret, and the token URL.",
+            code=code,
+            details=details,
         )
 
-    @staticmethod
-    def _json(response):
-        try:
-            return response.json()
-        except ValueError:
-            return None
-
     def _call(self, method, path, what, *, write=False, **values):
-        """Send one API request; renew the token and retry once on HTTP 401."""
-        for attempt in range(2):
-            headers = {
-                "Authorization": f"Bearer {self._access_token(renew=attempt > 0)}",
-                "Accept": "application/json",
-            }
-            try:
-                response = self._session.request(
-                    method,
-                    self.api_url + path,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                    **values,
-                )
-            except requests.RequestException as error:
-                raise self._network_error(error, what, write=write) from None
-            _logger.debug("Platform %s %s: HTTP %s", method, path, response.status_code)
-            if response.status_code != 401:
-                break
+        """Send one API request; an error answer raises (see :meth:`_answer`)."""
+        headers = {"Accept": "application/json"}
+        response = self._send(
+            method, path, what, headers=headers, write=write, **values
+        )
         return self._answer(response, what, write=write)
 
     def _answer(self, response, what, *, write):
@@ -342,10 +252,8 @@ class PlatformClient:
         message = body.get("errorMessage") or body.get("error_description") or ""
         code = body.get("errorCode") or body.get("error") or status
         reason = f": {message}" if message else ""
-        if status == 429 or status >= 500:
-            # A gateway error may hide a request the platform processed.
-            lost = write and status in (502, 504)
-            error = OutcomeUnknownError if lost else TransientError
+        if is_unavailable(status):
+            error = unavailable_error_type(status, write=write)
             raise error(
                 f"The platform is unavailable for {what} (HTTP {status}){reason}.",
                 code=code,

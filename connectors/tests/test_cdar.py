@@ -14,7 +14,6 @@ from ..pa.cdar import (
     LIFECYCLE_LABELS,
     NS,
     CdarError,
-    LifecycleStatus,
     StatusReason,
     VatAmount,
     build_cdar,
@@ -23,24 +22,7 @@ from ..pa.cdar import (
     split_payment,
     validate_cdar,
 )
-
-ISSUED = datetime(2026, 12, 3, 9, 30, 15, tzinfo=timezone.utc)
-
-
-def status(code=212, **values):
-    base = {
-        "message_id": "",
-        "issued_at": ISSUED,
-        "invoice_number": "FA-2026-0042",
-        "invoice_date": date(2026, 11, 2),
-        "invoice_type_code": "380",
-        "seller_siren": "123456782",
-        "buyer_siren": "552100554",
-        "status_code": code,
-    }
-    base.update(values)
-    return LifecycleStatus(**base)
-
+from .common import lifecycle_status as status
 
 RECEIVED = status(
     212,

@@ -4,14 +4,9 @@
 
 import base64
 import io
-import socket
-import subprocess
-import sys
 import time
-import traceback
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -39,9 +34,18 @@ from ..errors import OutcomeUnknownError, PermanentError, TransientError
 from ..facturx.cii import build_cii
 from ..facturx.document import Address, ElectronicAddress, Note, Party, Profile
 from ..facturx.pdf import build_facturx_pdf
+from .common import (
+    SEND_ERRORS,
+    FailingSession,
+    answers,
+    assert_no_secret_in,
+    calls,
+    start_command,
+    unused_port,
+    wait_for,
+)
 from .test_facturx import NOTES, invoice, line
 
-ADDON = Path(__file__).resolve().parents[2]
 TOKEN = "/api/oauth/token"
 DEPOSIT = "/cpro/factures/v1/deposer/flux"
 SEARCH = "/cpro/factures/v1/rechercher/fournisseur"
@@ -123,14 +127,6 @@ def client(simulator):
     return make_client(simulator)
 
 
-def wait_for(condition, seconds=10):
-    """Wait for the server to finish what the client stopped waiting for."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-
-
 def deposit_and_integrate(simulator, client, *files):
     """Deposit one file or an archive, and play the deposit's processing."""
     if len(files) == 1:
@@ -142,23 +138,11 @@ def deposit_and_integrate(simulator, client, *files):
     return deposit, client.deposit_report(deposit.number)
 
 
-def calls(simulator, path):
-    return simulator.state()["calls"].get(path, 0)
-
-
-def answers(simulator, path, status):
-    return simulator.state()["answers"].get(path, {}).get(str(status), 0)
-
-
 def assert_no_secret(error, client):
-    text = "\n".join(
-        [str(error), repr(error), str(error.details)]
-        + traceback.format_exception(type(error), error, error.__traceback__)
-    )
     account = base64.b64encode(f"{DEFAULT_LOGIN}:{DEFAULT_PASSWORD}".encode()).decode()
-    for secret in (DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, account, client._token):
-        if secret:
-            assert secret not in text
+    assert_no_secret_in(
+        error, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, account, client._token
+    )
 
 
 # Authentication ---------------------------------------------------------------
@@ -294,9 +278,7 @@ def test_connection_dropped_on_a_read_is_transient(simulator, client):
 
 
 def test_refused_connection_is_transient_even_for_a_deposit():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     url = f"http://127.0.0.1:{port}"
     client = ChorusProClient(
         token_url=url + TOKEN,
@@ -312,30 +294,7 @@ def test_refused_connection_is_transient_even_for_a_deposit():
     assert type(caught.value) is TransientError
 
 
-class _FailingSession:
-    """A session whose API calls raise ``error`` (the token request works)."""
-
-    def __init__(self, error):
-        self.error = error
-
-    def post(self, url, **values):
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b'{"access_token": "t", "expires_in": 3600}'
-        return response
-
-    def request(self, method, url, **values):
-        raise self.error
-
-
-@pytest.mark.parametrize(
-    "error, expected",
-    [
-        (requests.ConnectTimeout("connect timed out"), TransientError),
-        (requests.ReadTimeout("read timed out"), OutcomeUnknownError),
-        (requests.ConnectionError("Connection aborted."), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("error, expected", SEND_ERRORS)
 def test_deposit_errors_before_and_after_the_request_left(error, expected):
     client = ChorusProClient(
         token_url="http://chorus.invalid/token",
@@ -344,7 +303,7 @@ def test_deposit_errors_before_and_after_the_request_left(error, expected):
         client_secret="secret",
         login="login",
         password="password",
-        session=_FailingSession(error),
+        session=FailingSession(error),
     )
     with pytest.raises(expected) as caught:
         client.deposit("facture.pdf", b"%PDF-")
@@ -813,16 +772,8 @@ def test_health_check(simulator, client):
 
 
 def test_simulator_command_answers_the_token_endpoint():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.chorus_pro.simulator", "--port", str(port)],
-        cwd=ADDON,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    port = unused_port()
+    process = start_command("connectors.chorus_pro.simulator", "--port", str(port))
     try:
         assert process.stdout.readline().strip() == (
             f"Chorus Pro simulator on http://127.0.0.1:{port}"

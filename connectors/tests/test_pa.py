@@ -6,12 +6,8 @@ import hashlib
 import heapq
 import json
 import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
-import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -27,7 +23,6 @@ from ..facturx.cii import build_cii
 from ..facturx.document import Note, Profile
 from ..facturx.pdf import build_facturx_pdf
 from ..pa.cdar import (
-    LifecycleStatus,
     StatusReason,
     build_cdar,
     parse_cdar,
@@ -41,10 +36,20 @@ from ..pa.simulator import (
     parse_multipart,
 )
 from ..pa.webhook import sign_webhook, verify_webhook
+from .common import (
+    SEND_ERRORS,
+    FailingSession,
+    answers,
+    assert_no_secret_in,
+    calls,
+    lifecycle_status,
+    start_command,
+    unused_port,
+    wait_for,
+)
 from .test_chorus_pro import BLANK_PDF
 from .test_facturx import NOTES, invoice, line
 
-ADDON = Path(__file__).resolve().parents[2]
 UBL = (Path(__file__).resolve().parent / "data" / "pa" / "ubl-invoice.xml").read_text()
 TOKEN = "/oauth2/token"
 FLOWS = "/v1/flows"
@@ -96,30 +101,8 @@ def submit(client, content=None, *, tracking_id="TX-1", name=None, **values):
     return client.submit_flow(name, content, tracking_id=tracking_id, **values)
 
 
-def calls(simulator, path):
-    return simulator.state()["calls"].get(path, 0)
-
-
-def answers(simulator, path, status):
-    return simulator.state()["answers"].get(path, {}).get(str(status), 0)
-
-
-def wait_for(condition, seconds=10):
-    """Wait for what the simulator does in its own threads."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-
-
 def assert_no_secret(error, client):
-    text = "\n".join(
-        [str(error), repr(error), str(error.details)]
-        + traceback.format_exception(type(error), error, error.__traceback__)
-    )
-    for secret in (DEFAULT_CLIENT_SECRET, client._token):
-        if secret:
-            assert secret not in text
+    assert_no_secret_in(error, DEFAULT_CLIENT_SECRET, client._token)
 
 
 def lifecycle(client):
@@ -470,9 +453,7 @@ def test_dropped_read_is_transient(simulator, client):
 
 
 def test_refused_connection_is_transient_even_for_a_submission():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     url = f"http://127.0.0.1:{port}"
     client = PlatformClient(
         token_url=url + TOKEN,
@@ -487,37 +468,14 @@ def test_refused_connection_is_transient_even_for_a_submission():
     assert not client.health_check()
 
 
-class _FailingSession:
-    """A session whose API calls raise ``error`` (the token request works)."""
-
-    def __init__(self, error):
-        self.error = error
-
-    def post(self, url, **values):
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b'{"access_token": "t", "expires_in": 3600}'
-        return response
-
-    def request(self, method, url, **values):
-        raise self.error
-
-
-@pytest.mark.parametrize(
-    "error, expected",
-    [
-        (requests.ConnectTimeout("connect timed out"), TransientError),
-        (requests.ReadTimeout("read timed out"), OutcomeUnknownError),
-        (requests.ConnectionError("Connection aborted."), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("error, expected", SEND_ERRORS)
 def test_submission_errors_before_and_after_the_request_left(error, expected):
     client = PlatformClient(
         token_url="http://pa.invalid/token",
         api_url="http://pa.invalid",
         client_id="id",
         client_secret="secret",
-        session=_FailingSession(error),
+        session=FailingSession(error),
     )
     with pytest.raises(expected) as caught:
         submit(client, b"%PDF-")
@@ -607,17 +565,7 @@ def test_lifecycle_statuses_arrive_over_time(simulator, client, marker, codes, r
 
 
 def _seller_status(code, **values):
-    base = {
-        "message_id": "",
-        "issued_at": values.pop("issued_at"),
-        "invoice_number": "FA-2026-0042",
-        "invoice_date": date(2026, 11, 2),
-        "invoice_type_code": "380",
-        "seller_siren": "123456782",
-        "buyer_siren": "552100554",
-        "status_code": code,
-    }
-    return build_cdar(LifecycleStatus(**base, **values))
+    return build_cdar(lifecycle_status(code, **values))
 
 
 def test_suspended_invoice_goes_on_once_the_seller_completes_it(simulator, client):
@@ -1030,16 +978,8 @@ def test_two_hundred_flows_under_faults_are_sent_once_each(simulator):
 
 
 def test_simulator_command_prints_its_urls_and_answers():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.pa.simulator", "--port", str(port)],
-        cwd=ADDON,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    port = unused_port()
+    process = start_command("connectors.pa.simulator", "--port", str(port))
     try:
         assert process.stdout.readline().strip() == (
             f"PA simulator on http://127.0.0.1:{port}"

@@ -4,13 +4,9 @@
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +22,8 @@ from ..sftp.client import (
     normalize_fingerprint,
 )
 from ..sftp.server import SftpServer, generate_client_key
+from .common import start_command, unused_port
 
-ADDON = Path(__file__).resolve().parents[2]
 USER = "acme"
 PASSWORD = "s3cret-Passw0rd"
 PASSPHRASE = "key-passphrase"
@@ -188,9 +184,7 @@ def test_fingerprint_as_ssh_keygen_prints_it(server):
 
 
 def test_unreachable_server_is_transient():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     settings = SftpSettings(
         "127.0.0.1",
         port,
@@ -482,27 +476,17 @@ def test_missing_ack_is_absent_and_no_file_asked_is_no_connection(server):
 
 
 def test_server_command_prints_its_fingerprint_and_serves(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connectors.sftp.server",
-            "--root",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--user",
-            USER,
-            "--password",
-            PASSWORD,
-        ],
-        cwd=ADDON,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    port = unused_port()
+    process = start_command(
+        "connectors.sftp.server",
+        "--root",
+        str(tmp_path),
+        "--port",
+        str(port),
+        "--user",
+        USER,
+        "--password",
+        PASSWORD,
     )
     try:
         assert process.stdout.readline().startswith(f"SFTP server on 127.0.0.1:{port}")
