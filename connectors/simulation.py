@@ -5,7 +5,7 @@
 
 Both play their records' events on a virtual clock (:class:`VirtualClock`),
 which tests move by hand and demos let run faster than real time. Both
-answer HTTP on 127.0.0.1 the same way (:class:`HttpSimulator`): an OAuth2
+answer HTTP on 127.0.0.1 the same way (:class:`Simulator`): an OAuth2
 client-credentials token endpoint, faults injected on chosen paths, calls
 and answers counted per path, and the ``/_simulator/`` control endpoints.
 Paths, bodies and rules stay with each platform.
@@ -127,17 +127,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.simulator.handle(self, "DELETE")
 
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-        """Silent: :meth:`HttpSimulator.handle` logs each call itself."""
+        """Silent: :meth:`Simulator.handle` logs each call itself."""
 
 
-class HttpSimulator:
+class Simulator:
     """The HTTP side of a local platform, on ``host``:``port`` (0: any free).
 
     A subclass sets the class attributes below, hands its platform (a
     :class:`VirtualClock` with a ``snapshot()``) to ``__init__``, and
     answers :meth:`_client_id`, :meth:`_fault_body` and :meth:`_api`. Tokens
     last ``token_lifetime`` virtual seconds; ``seed`` seeds the random
-    numbers that play faults by rate.
+    numbers that play faults by rate. Named ``Simulator`` like the
+    platforms' own classes: the 400 answer to a control request with an
+    unknown field quotes ``Simulator.inject()``.
     """
 
     server_version = "Simulator/1.0"

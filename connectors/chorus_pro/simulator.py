@@ -37,13 +37,8 @@ import sys
 from http import HTTPStatus
 from pathlib import Path
 
-from ..simulation import (  # noqa: F401 (Fault, FAULT_KINDS: this module's too)
-    CONTROL,
-    FAULT_KINDS,
-    Fault,
-    HttpSimulator,
-    serve,
-)
+from .. import simulation
+from ..simulation import CONTROL, FAULT_KINDS, Fault  # noqa: F401 (re-exported)
 from .simulated_platform import INVALID_REQUEST, ApiError, Platform
 
 _logger = logging.getLogger(__name__)
@@ -75,7 +70,7 @@ DEFAULT_LOGIN = "TECH_simulateur@cpro.fr"
 DEFAULT_PASSWORD = "simulator-password"
 
 
-class Simulator(HttpSimulator):
+class Simulator(simulation.Simulator):
     """A local Chorus Pro and PISTE token endpoint on 127.0.0.1.
 
     :param port: the port, 0 for any free one.
@@ -266,7 +261,7 @@ def main(argv=None):
         )
 
     try:
-        serve(simulator, banner)
+        simulation.serve(simulator, banner)
     except KeyboardInterrupt:
         _logger.info("Interrupted.")
     return 0
