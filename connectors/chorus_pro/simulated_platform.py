@@ -33,17 +33,14 @@ choice: Chorus Pro's catalogue is not public in full.
 """
 
 import base64
-import heapq
 import io
 import itertools
 import math
 import tarfile
-import threading
-import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -52,6 +49,7 @@ from ..facturx.cii import NS
 from ..facturx.parse import parse_cii
 from ..facturx.pdf import PdfError, extract_xml
 from ..facturx.validation import validate_xml
+from ..simulation import VirtualClock
 
 PARIS = ZoneInfo("Europe/Paris")
 FACTURX = "IN_DP_E2_CII_FACTURX"
@@ -428,8 +426,8 @@ def analyse_flux(content, filename, syntax):
     return documents, errors
 
 
-class Platform:
-    """The state of the local Chorus Pro, its virtual clock and operations.
+class Platform(VirtualClock):
+    """The state of the local Chorus Pro, on its virtual clock, and operations.
 
     :param structures: the buyers, as dictionaries in the format of
         :data:`DEFAULT_STRUCTURES` (Chorus Pro's own flag names).
@@ -439,12 +437,7 @@ class Platform:
     """
 
     def __init__(self, *, structures=None, step_seconds=60, speed=0.0, start=None):
-        self.lock = threading.RLock()
-        self.step = timedelta(seconds=step_seconds)
-        self.speed = speed
-        self._start = start or datetime.now(timezone.utc).replace(microsecond=0)
-        self._started = time.monotonic()
-        self._offset = timedelta()
+        super().__init__(step_seconds=step_seconds, speed=speed, start=start)
         self.structures = _structures(
             DEFAULT_STRUCTURES if structures is None else structures
         )
@@ -457,34 +450,18 @@ class Platform:
         self._invoice_ids = itertools.count(1000001)
         self._history_ids = itertools.count(1)
         self._attachment_ids = itertools.count(5001)
-        self._agenda = []  # heap of (when, sequence, version, record)
-        self._sequence = itertools.count()
 
     # Clock ---------------------------------------------------------------------
 
-    def now(self):
-        elapsed = (time.monotonic() - self._started) * self.speed
-        return self._start + self._offset + timedelta(seconds=elapsed)
-
-    def advance(self, seconds=None):
-        """Move the clock (one step by default) and play what fell due."""
-        with self.lock:
-            self._offset += self.step if seconds is None else timedelta(seconds=seconds)
-            self.tick()
-            return self.now()
-
     def _schedule(self, record, when):
+        """Plan the record's next state; a plan made before for it lapses."""
         record.version += 1
-        heapq.heappush(
-            self._agenda, (when, next(self._sequence), record.version, record)
-        )
+        self._add_event(when, (record.version, record))
 
     def tick(self):
         """Play every state change due by now, in time order."""
         with self.lock:
-            now = self.now()
-            while self._agenda and self._agenda[0][0] <= now:
-                when, _sequence, version, record = heapq.heappop(self._agenda)
+            for when, (version, record) in self._due_events():
                 if version != record.version:
                     continue
                 if isinstance(record, Flux):

@@ -31,31 +31,20 @@ Control endpoints (no authentication), mirrored by Python methods:
 
 import argparse
 import base64
-import itertools
 import json
 import logging
-import random
-import secrets
-import signal
-import socket
 import sys
-import threading
-import time
-from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
-from datetime import timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
+from .. import simulation
+from ..simulation import CONTROL, FAULT_KINDS, Fault  # noqa: F401 (re-exported)
 from .simulated_platform import INVALID_REQUEST, ApiError, Platform
 
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/api/oauth/token"
 HEALTH_CHECK = "/cpro/transverses/v1/health-check"
-CONTROL = "/_simulator/"
 OPERATIONS = {
     "/cpro/factures/v1/deposer/flux": "deposit",
     "/cpro/factures/v1/rechercher/fournisseur": "search_invoices",
@@ -79,51 +68,9 @@ DEFAULT_CLIENT_ID = "simulator-client"
 DEFAULT_CLIENT_SECRET = "simulator-secret"
 DEFAULT_LOGIN = "TECH_simulateur@cpro.fr"
 DEFAULT_PASSWORD = "simulator-password"
-FAULT_KINDS = ("http", "timeout", "drop")
 
 
-@dataclass
-class Fault:
-    """A failure the simulator plays on the requests it matches.
-
-    ``http``: answer ``status`` (500, 429...) without processing; ``timeout``:
-    process, then wait ``delay`` seconds before answering; ``drop``: process,
-    then close the connection without answering (a deposit is recorded).
-    ``path`` limits it to one path (token endpoint included), ``rate`` plays
-    it on that share of the requests, ``count`` at most that many times;
-    without either it plays on every request until cleared.
-    """
-
-    fault_id: int
-    kind: str
-    path: str | None = None
-    status: int = 500
-    count: int | None = None
-    rate: float | None = None
-    delay: float = 2.0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ChorusProSimulator/1.0"
-    # Headers and body go out in two writes: without this, each answer
-    # waits for the client's delayed acknowledgement.
-    disable_nagle_algorithm = True
-
-    def do_GET(self):
-        self.server.simulator.handle(self, "GET")
-
-    def do_POST(self):
-        self.server.simulator.handle(self, "POST")
-
-    def do_DELETE(self):
-        self.server.simulator.handle(self, "DELETE")
-
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-        """Silent: :meth:`Simulator.handle` logs each call itself."""
-
-
-class Simulator:
+class Simulator(simulation.Simulator):
     """A local Chorus Pro and PISTE token endpoint on 127.0.0.1.
 
     :param port: the port, 0 for any free one.
@@ -141,6 +88,12 @@ class Simulator:
     :param seed: of the random numbers that play faults by rate.
     """
 
+    server_version = "ChorusProSimulator/1.0"
+    thread_name = "chorus-pro-simulator"
+    token_path = TOKEN_PATH
+    invalid_client_status = 400  # PISTE's answer
+    token_scope = "openid"
+
     def __init__(
         self,
         port=0,
@@ -157,217 +110,41 @@ class Simulator:
         unsubscribed=(),
         seed=0,
     ):
-        self.host, self.port = host, port
+        super().__init__(
+            Platform(
+                structures=structures,
+                step_seconds=step_seconds,
+                speed=speed,
+                start=start,
+            ),
+            host=host,
+            port=port,
+            token_lifetime=token_lifetime,
+            seed=seed,
+        )
         self.client_id, self.client_secret = client_id, client_secret
         self.accounts = dict(accounts or {DEFAULT_LOGIN: DEFAULT_PASSWORD})
-        self.token_lifetime = token_lifetime
         self.unsubscribed = tuple(unsubscribed)
-        self.platform = Platform(
-            structures=structures, step_seconds=step_seconds, speed=speed, start=start
-        )
-        self._lock = threading.Lock()
-        self._tokens = {}  # token -> virtual expiry
-        self._faults = []
-        self._fault_ids = itertools.count(1)
-        self._random = random.Random(seed)
-        self._calls = Counter()
-        self._answers = defaultdict(Counter)
-        self._server = None
-        self._thread = None
-
-    # Life cycle ------------------------------------------------------------------
-
-    def start(self):
-        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        self._server.daemon_threads = True
-        self._server.simulator = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="chorus-pro-simulator",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def token_url(self):
-        return self.url + TOKEN_PATH
-
-    # Control ---------------------------------------------------------------------
-
-    def now(self):
-        return self.platform.now()
-
-    def advance(self, seconds=None):
-        """Move the virtual clock, one step by default; return the new time."""
-        return self.platform.advance(seconds)
-
-    def inject(self, kind, *, path=None, status=500, count=None, rate=None, delay=2.0):
-        """Add a :class:`Fault`; return its id."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
-        if kind == "http" and not 400 <= HTTPStatus(int(status)) <= 599:
-            raise ValueError("status must be an HTTP error code")
-        if count is not None and int(count) < 1:
-            raise ValueError("count must be at least 1")
-        if rate is not None and not 0 < float(rate) <= 1:
-            raise ValueError("rate must be between 0 and 1")
-        with self._lock:
-            fault = Fault(
-                next(self._fault_ids),
-                kind,
-                path,
-                int(status),
-                None if count is None else int(count),
-                None if rate is None else float(rate),
-                float(delay),
-            )
-            self._faults.append(fault)
-            return fault.fault_id
-
-    def clear_faults(self):
-        with self._lock:
-            cleared, self._faults = len(self._faults), []
-            return cleared
-
-    def expire_tokens(self):
-        """Make every token issued so far expired, as after an hour."""
-        with self._lock:
-            expired, self._tokens = len(self._tokens), {}
-            return expired
-
-    def state(self):
-        """Deposits, invoices, counts per invoice number, calls per path."""
-        state = self.platform.snapshot()
-        with self._lock:
-            state["calls"] = dict(self._calls)
-            state["answers"] = {path: dict(c) for path, c in self._answers.items()}
-            state["faults"] = [asdict(fault) for fault in self._faults]
-        return state
 
     # HTTP ------------------------------------------------------------------------
 
-    def handle(self, handler, method):
-        path = urlsplit(handler.path).path
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        if path.startswith(CONTROL):
-            status, body = self._control(method, path, raw)
-            self._respond(handler, status, body)
-            return
-        fault = self._take_fault(path)
-        if fault is not None and fault.kind == "http":
-            status = fault.status
-            body = {
-                "error": HTTPStatus(status).phrase,
-                "error_description": "Panne simulée.",
-            }
-        elif path == TOKEN_PATH:
-            status, body = self._token(method, handler.headers, raw)
-        else:
-            status, body = self._api(method, path, handler.headers, raw)
-        if fault is not None and fault.kind == "timeout":
-            time.sleep(fault.delay)
-        if fault is not None and fault.kind == "drop":
-            self._record(path, "dropped")
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._record(path, status)
-        headers = {"Retry-After": "1"} if status == 429 else {}
-        self._respond(handler, status, body, headers)
-
-    def _take_fault(self, path):
-        with self._lock:
-            self._calls[path] += 1
-            for fault in self._faults:
-                if fault.path not in (None, path):
-                    continue
-                if fault.rate is not None and self._random.random() >= fault.rate:
-                    continue
-                if fault.count is not None:
-                    fault.count -= 1
-                    if not fault.count:
-                        self._faults.remove(fault)
-                return fault
-            return None
-
-    def _record(self, path, status):
-        with self._lock:
-            self._answers[path][str(status)] += 1
-        _logger.debug("%s -> %s", path, status)
-
     @staticmethod
-    def _respond(handler, status, body, headers=None):
-        data = json.dumps(body, ensure_ascii=False).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json;charset=utf-8")
-            handler.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except OSError:  # the client gave up waiting
-            handler.close_connection = True
-
-    def _token(self, method, headers, raw):
-        if method != "POST":
-            return 405, {"error": "invalid_request"}
-        if not (headers.get("Content-Type") or "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
-            return 400, {
-                "error": "invalid_request",
-                "error_description": "Form body expected.",
-            }
-        form = {k: v[0] for k, v in parse_qs(raw.decode(errors="replace")).items()}
-        if form.get("grant_type") != "client_credentials":
-            return 400, {"error": "unsupported_grant_type"}
-        if (form.get("client_id"), form.get("client_secret")) != (
-            self.client_id,
-            self.client_secret,
-        ):
-            return 400, {
-                "error": "invalid_client",
-                "error_description": "Client authentication failed",
-            }
-        token = secrets.token_urlsafe(32)
-        expiry = self.platform.now() + timedelta(seconds=self.token_lifetime)
-        with self._lock:
-            self._tokens[token] = expiry
-        return 200, {
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": self.token_lifetime,
-            "scope": "openid",
+    def _fault_body(path, status):
+        return {
+            "error": HTTPStatus(status).phrase,
+            "error_description": "Panne simulée.",
         }
+
+    def _client_id(self, form, headers):
+        """PISTE reads the application's credentials from the form only."""
+        credentials = (form.get("client_id"), form.get("client_secret"))
+        if credentials != (self.client_id, self.client_secret):
+            return None
+        return self.client_id
 
     def _account(self, headers):
         """The technical account a request acts for, or None when refused."""
-        scheme, _space, token = (headers.get("Authorization") or "").partition(" ")
-        with self._lock:
-            expiry = self._tokens.get(token)
-        if scheme != "Bearer" or expiry is None or expiry <= self.platform.now():
+        if self._bearer(headers) is None:
             return None, {
                 "error": "invalid_token",
                 "error_description": "Jeton d'accès absent, invalide ou expiré.",
@@ -388,7 +165,12 @@ class Simulator:
             }
         return login, None
 
-    def _api(self, method, path, headers, raw):
+    def _api(self, method, path, query, headers, raw):
+        """Chorus Pro reads no query string and sends no header of its own."""
+        status, body = self._call(method, path, headers, raw)
+        return status, body, {}
+
+    def _call(self, method, path, headers, raw):
         if path != HEALTH_CHECK and path not in OPERATIONS:
             return 404, {"error": "not_found", "error_description": "API inconnue."}
         if path.startswith(self.unsubscribed):
@@ -427,28 +209,6 @@ class Simulator:
         label = WRITE_LABEL if operation in WRITES else READ_LABEL
         return 200, {"codeRetour": 0, "libelle": label, **answer}
 
-    def _control(self, method, path, raw):
-        try:
-            request = json.loads(raw or b"{}")
-        except ValueError:
-            return 400, {"error": "JSON body expected"}
-        action = (method, path[len(CONTROL) :].rstrip("/"))
-        try:
-            if action == ("GET", "state"):
-                return 200, self.state()
-            if action == ("POST", "clock"):
-                return 200, {"now": self.advance(request.get("seconds")).isoformat()}
-            if action == ("POST", "faults"):
-                kind = request.pop("kind", None)
-                return 200, {"id": self.inject(kind, **request)}
-            if action == ("DELETE", "faults"):
-                return 200, {"cleared": self.clear_faults()}
-            if action == ("POST", "tokens/expire"):
-                return 200, {"expired": self.expire_tokens()}
-        except (TypeError, ValueError) as error:
-            return 400, {"error": str(error)}
-        return 404, {"error": "unknown control endpoint"}
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
@@ -473,10 +233,6 @@ def main(argv=None):
     )
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    _logger.setLevel(logging.DEBUG)  # one line per call
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
     simulator = Simulator(
         arguments.port,
         host=arguments.host,
@@ -490,23 +246,24 @@ def main(argv=None):
         if arguments.structures
         else None,
         seed=arguments.seed,
-    ).start()
-    sys.stdout.write(
-        f"Chorus Pro simulator on {simulator.url}\n"
-        f"  token URL  {simulator.token_url}\n"
-        f"  API URL    {simulator.url}\n"
-        f"  PISTE client id / secret   {arguments.client_id} / "
-        f"{arguments.client_secret}\n"
-        f"  technical login / password {arguments.login} / {arguments.password}\n"
-        f"  one state every {arguments.step:g} virtual s, clock speed "
-        f"{arguments.speed:g}; POST {CONTROL}clock to move it\n"
     )
-    sys.stdout.flush()
+
+    def banner(simulator):
+        return (
+            f"Chorus Pro simulator on {simulator.url}\n"
+            f"  token URL  {simulator.token_url}\n"
+            f"  API URL    {simulator.url}\n"
+            f"  PISTE client id / secret   {arguments.client_id} / "
+            f"{arguments.client_secret}\n"
+            f"  technical login / password {arguments.login} / {arguments.password}\n"
+            f"  one state every {arguments.step:g} virtual s, clock speed "
+            f"{arguments.speed:g}; POST {CONTROL}clock to move it\n"
+        )
+
     try:
-        stopped.wait()
+        simulation.serve(simulator, banner)
     except KeyboardInterrupt:
         _logger.info("Interrupted.")
-    simulator.stop()
     return 0
 
 

@@ -36,15 +36,11 @@ simulator's own choice: the standard's catalogue is not public.
 """
 
 import hashlib
-import heapq
-import itertools
 import random
-import threading
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from lxml import etree
@@ -53,6 +49,7 @@ from ..facturx.cii import NS as CII_NS
 from ..facturx.parse import parse_cii
 from ..facturx.pdf import PdfError, extract_xml
 from ..facturx.validation import validate_xml
+from ..simulation import VirtualClock
 from ..ubl import DOCUMENTS as UBL_ROOTS
 from ..ubl import validate_ubl
 from .cdar import (
@@ -390,8 +387,8 @@ def _analyse_cdar(record, root):
         ]
 
 
-class Platform:
-    """The state of the local PA, its virtual clock and its operations.
+class Platform(VirtualClock):
+    """The state of the local PA, on its virtual clock, and its operations.
 
     :param step_seconds: virtual seconds between two events of a flow.
     :param speed: virtual seconds per real second (0: the clock only moves
@@ -400,42 +397,23 @@ class Platform:
     """
 
     def __init__(self, *, step_seconds=60, speed=0.0, start=None, seed=0):
-        self.lock = threading.RLock()
-        self.step = timedelta(seconds=step_seconds)
-        self.speed = speed
-        self._start = start or datetime.now(timezone.utc).replace(microsecond=0)
-        self._started = time.monotonic()
-        self._offset = timedelta()
+        super().__init__(step_seconds=step_seconds, speed=speed, start=start)
         self._random = random.Random(seed)
         self.flows = {}  # flow id -> FlowRecord, in creation order
         self.tracks = {}  # invoice flow id -> InvoiceTrack
         self.webhooks = {}  # webhook id -> dict
-        self._sequence = itertools.count()
-        self._agenda = []  # heap of (when, sequence, action, key)
         self.on_change = None  # called with each new or updated FlowRecord
 
     # Clock -------------------------------------------------------------------
 
-    def now(self):
-        elapsed = (time.monotonic() - self._started) * self.speed
-        return self._start + self._offset + timedelta(seconds=elapsed)
-
-    def advance(self, seconds=None):
-        """Move the clock (one step by default) and play what fell due."""
-        with self.lock:
-            self._offset += self.step if seconds is None else timedelta(seconds=seconds)
-            self.tick()
-            return self.now()
-
     def _schedule(self, when, action, key):
-        heapq.heappush(self._agenda, (when, next(self._sequence), action, key))
+        """Plan an ``ack`` of flow ``key`` or the next ``status`` of track ``key``."""
+        self._add_event(when, (action, key))
 
     def tick(self):
         """Play every event due by now, in time order."""
         with self.lock:
-            now = self.now()
-            while self._agenda and self._agenda[0][0] <= now:
-                when, _sequence, action, key = heapq.heappop(self._agenda)
+            for when, (action, key) in self._due_events():
                 if action == "ack":
                     self._acknowledge(self.flows[key], when)
                 else:

@@ -44,23 +44,18 @@ import json
 import logging
 import random
 import re
-import secrets
-import signal
-import socket
 import sys
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
-from datetime import timedelta
 from email.message import Message
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 import requests
 
+from .. import simulation
+from ..simulation import CONTROL, FAULT_KINDS, Fault  # noqa: F401 (re-exported)
 from .client import FLOWS, HEALTH_CHECK, MEDIA_TYPES, SEARCH, WEBHOOKS
 from .simulated_platform import ApiError, Platform
 from .webhook import sign_webhook
@@ -68,35 +63,11 @@ from .webhook import sign_webhook
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/oauth2/token"
-CONTROL = "/_simulator/"
 FLOW_PATH = re.compile(r"^/v1/flows/([^/]+)$")
 WEBHOOK_PATH = re.compile(r"^/v1/webhooks/([^/]+)$")
 DEFAULT_CLIENT_ID = "pa-simulator-client"
 DEFAULT_CLIENT_SECRET = "pa-simulator-secret"
-FAULT_KINDS = ("http", "timeout", "drop")
 DELIVERY_MODES = ("normal", "fail", "twice")
-
-
-@dataclass
-class Fault:
-    """A failure the simulator plays on the requests it matches.
-
-    ``http``: answer ``status`` (500, 429...) without processing; ``timeout``:
-    process, then wait ``delay`` seconds before answering; ``drop``: process,
-    then close the connection without answering (a submitted flow is
-    recorded). ``path`` limits it to one path or route (``/v1/flows``,
-    ``/v1/flows/{flowId}``, the token endpoint...), ``rate`` plays it on
-    that share of the requests, ``count`` at most that many times; without
-    either it plays on every request until cleared.
-    """
-
-    fault_id: int
-    kind: str
-    path: str | None = None
-    status: int = 500
-    count: int | None = None
-    rate: float | None = None
-    delay: float = 2.0
 
 
 def route(path):
@@ -137,26 +108,6 @@ def parse_multipart(content_type, body):
                 data.removesuffix(b"\r\n"),
             )
     return parts
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "PASimulator/1.0"
-    # Headers and body go out in two writes: without this, each answer
-    # waits for the client's delayed acknowledgement.
-    disable_nagle_algorithm = True
-
-    def do_GET(self):
-        self.server.simulator.handle(self, "GET")
-
-    def do_POST(self):
-        self.server.simulator.handle(self, "POST")
-
-    def do_DELETE(self):
-        self.server.simulator.handle(self, "DELETE")
-
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-        """Silent: :meth:`Simulator.handle` logs each call itself."""
 
 
 class _Deliveries:
@@ -261,7 +212,7 @@ class _Deliveries:
         return delivered
 
 
-class Simulator:
+class Simulator(simulation.Simulator):
     """A local approved platform and its token endpoint on 127.0.0.1.
 
     :param port: the port, 0 for any free one.
@@ -276,6 +227,12 @@ class Simulator:
     :param webhook_attempts: how many times a notification is tried.
     :param webhook_retry_delay: real seconds before the first retry.
     """
+
+    server_version = "PASimulator/1.0"
+    thread_name = "pa-simulator"
+    token_path = TOKEN_PATH
+    # A running clock plays events (and their webhooks) unasked.
+    ticks_in_background = True
 
     def __init__(
         self,
@@ -293,126 +250,29 @@ class Simulator:
         webhook_attempts=3,
         webhook_retry_delay=0.2,
     ):
-        self.host, self.port = host, port
+        super().__init__(
+            Platform(step_seconds=step_seconds, speed=speed, start=start, seed=seed),
+            host=host,
+            port=port,
+            token_lifetime=token_lifetime,
+            seed=seed,
+        )
         self.clients = dict(clients or {client_id: client_secret})
-        self.token_lifetime = token_lifetime
         self.webhook_attempts = webhook_attempts
         self.webhook_retry_delay = webhook_retry_delay
-        self.platform = Platform(
-            step_seconds=step_seconds, speed=speed, start=start, seed=seed
-        )
         self.platform.on_change = self._notify
-        self._lock = threading.Lock()
-        self._tokens = {}  # token -> (client id, virtual expiry)
-        self._faults = []
-        self._fault_ids = itertools.count(1)
-        self._random = random.Random(seed)
         self._event_random = random.Random(seed + 1)
-        self._calls = Counter()
-        self._answers = defaultdict(Counter)
         self._deliveries = None
-        self._server = None
-        self._threads = []
-        self._stopped = threading.Event()
 
     # Life cycle ----------------------------------------------------------------
 
-    def start(self):
-        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        self._server.daemon_threads = True
-        self._server.simulator = self
-        self.port = self._server.server_address[1]
+    def _before_serving(self):
         self._deliveries = _Deliveries(self.webhook_attempts, self.webhook_retry_delay)
-        self._stopped.clear()
-        self._threads = [
-            threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="pa-simulator",
-                daemon=True,
-            )
-        ]
-        if self.platform.speed:
-            # A running clock plays events (and their webhooks) unasked.
-            self._threads.append(
-                threading.Thread(
-                    target=self._ticker, name="pa-simulator-clock", daemon=True
-                )
-            )
-        for thread in self._threads:
-            thread.start()
-        return self
 
-    def _ticker(self):
-        while not self._stopped.wait(0.2):
-            self.platform.tick()
-
-    def stop(self):
-        if self._server is not None:
-            self._stopped.set()
-            self._server.shutdown()
-            self._server.server_close()
-            for thread in self._threads:
-                thread.join()
-            self._deliveries.stop()
-            self._server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def token_url(self):
-        return self.url + TOKEN_PATH
+    def _after_serving(self):
+        self._deliveries.stop()
 
     # Control -------------------------------------------------------------------
-
-    def now(self):
-        return self.platform.now()
-
-    def advance(self, seconds=None):
-        """Move the virtual clock, one step by default; return the new time."""
-        return self.platform.advance(seconds)
-
-    def inject(self, kind, *, path=None, status=500, count=None, rate=None, delay=2.0):
-        """Add a :class:`Fault`; return its id."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
-        if kind == "http" and not 400 <= HTTPStatus(int(status)) <= 599:
-            raise ValueError("status must be an HTTP error code")
-        if count is not None and int(count) < 1:
-            raise ValueError("count must be at least 1")
-        if rate is not None and not 0 < float(rate) <= 1:
-            raise ValueError("rate must be between 0 and 1")
-        with self._lock:
-            fault = Fault(
-                next(self._fault_ids),
-                kind,
-                path,
-                int(status),
-                None if count is None else int(count),
-                None if rate is None else float(rate),
-                float(delay),
-            )
-            self._faults.append(fault)
-            return fault.fault_id
-
-    def clear_faults(self):
-        with self._lock:
-            cleared, self._faults = len(self._faults), []
-            return cleared
-
-    def expire_tokens(self):
-        """Make every token issued so far expired, as after an hour."""
-        with self._lock:
-            expired, self._tokens = len(self._tokens), {}
-            return expired
 
     def webhook_delivery(self, mode, count=None):
         """Make the next ``count`` deliveries (all, by default) ``fail``
@@ -432,13 +292,15 @@ class Simulator:
 
     def state(self):
         """Flows, counts per tracking id and invoice number, calls per path."""
-        state = self.platform.snapshot()
-        with self._lock:
-            state["calls"] = dict(self._calls)
-            state["answers"] = {path: dict(c) for path, c in self._answers.items()}
-            state["faults"] = [asdict(fault) for fault in self._faults]
+        state = super().state()
         state["deliveries"] = list(self._deliveries.log) if self._deliveries else []
         return state
+
+    def _control_answer(self, action, request):
+        if action == ("POST", "webhooks"):
+            self.webhook_delivery(request.get("mode"), request.get("count"))
+            return {"mode": request.get("mode")}
+        return super()._control_answer(action, request)
 
     def _notify(self, record):
         """Queue a signed notification of a flow's change for each subscriber.
@@ -461,36 +323,6 @@ class Simulator:
 
     # HTTP ------------------------------------------------------------------------
 
-    def handle(self, handler, method):
-        parts = urlsplit(handler.path)
-        path, query = parts.path, parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        if path.startswith(CONTROL):
-            status, body = self._control(method, path, raw)
-            self._respond(handler, status, body)
-            return
-        counted = route(path)
-        fault = self._take_fault(path, counted)
-        headers = {}
-        if fault is not None and fault.kind == "http":
-            status, body = fault.status, self._fault_body(path, fault.status)
-        elif path == TOKEN_PATH:
-            status, body = self._token(method, handler.headers, raw)
-        else:
-            status, body, headers = self._api(method, path, query, handler.headers, raw)
-        if fault is not None and fault.kind == "timeout":
-            time.sleep(fault.delay)
-        if fault is not None and fault.kind == "drop":
-            self._record(counted, "dropped")
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._record(counted, status)
-        if status == 429:
-            headers["Retry-After"] = "1"
-        self._respond(handler, status, body, headers)
-
     @staticmethod
     def _fault_body(path, status):
         if path == TOKEN_PATH:
@@ -500,59 +332,13 @@ class Simulator:
             }
         return {"errorCode": HTTPStatus(status).name, "errorMessage": "Panne simulée."}
 
-    def _take_fault(self, path, counted):
-        with self._lock:
-            self._calls[counted] += 1
-            for fault in self._faults:
-                if fault.path not in (None, path, counted):
-                    continue
-                if fault.rate is not None and self._random.random() >= fault.rate:
-                    continue
-                if fault.count is not None:
-                    fault.count -= 1
-                    if not fault.count:
-                        self._faults.remove(fault)
-                return fault
-            return None
+    def _counted_path(self, path):
+        """Calls are counted, and faults matched, by route too: a fault on
+        ``/v1/flows/{flowId}`` plays on every flow's reading."""
+        return route(path)
 
-    def _record(self, path, status):
-        with self._lock:
-            self._answers[path][str(status)] += 1
-        _logger.debug("%s -> %s", path, status)
-
-    @staticmethod
-    def _respond(handler, status, body, headers=None):
-        headers = dict(headers or {})
-        if isinstance(body, bytes):
-            data = body
-        elif body is None:
-            data = b""
-        else:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            headers.setdefault("Content-Type", "application/json;charset=utf-8")
-        try:
-            handler.send_response(status)
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-        except OSError:  # the client gave up waiting
-            handler.close_connection = True
-
-    def _token(self, method, headers, raw):
-        if method != "POST":
-            return 405, {"error": "invalid_request"}
-        if not (headers.get("Content-Type") or "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
-            return 400, {
-                "error": "invalid_request",
-                "error_description": "Form body expected.",
-            }
-        form = {k: v[0] for k, v in parse_qs(raw.decode(errors="replace")).items()}
-        if form.get("grant_type") != "client_credentials":
-            return 400, {"error": "unsupported_grant_type"}
+    def _client_id(self, form, headers):
+        """Credentials in an HTTP Basic header, else in the form."""
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         scheme, _space, credentials = (headers.get("Authorization") or "").partition(
             " "
@@ -565,26 +351,6 @@ class Simulator:
             client_id, _colon, client_secret = decoded.partition(":")
             client_id, client_secret = unquote(client_id), unquote(client_secret)
         if client_id not in self.clients or self.clients[client_id] != client_secret:
-            return 401, {
-                "error": "invalid_client",
-                "error_description": "Client authentication failed",
-            }
-        token = secrets.token_urlsafe(32)
-        expiry = self.platform.now() + timedelta(seconds=self.token_lifetime)
-        with self._lock:
-            self._tokens[token] = (client_id, expiry)
-        return 200, {
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": self.token_lifetime,
-        }
-
-    def _client(self, headers):
-        """The account a request acts for, or None without a valid token."""
-        scheme, _space, token = (headers.get("Authorization") or "").partition(" ")
-        with self._lock:
-            client_id, expiry = self._tokens.get(token, (None, None))
-        if scheme != "Bearer" or client_id is None or expiry <= self.platform.now():
             return None
         return client_id
 
@@ -599,7 +365,7 @@ class Simulator:
                 {"errorCode": "NOT_FOUND", "errorMessage": "Chemin inconnu."},
                 {},
             )
-        client_id = self._client(headers)
+        client_id = self._bearer(headers)
         if client_id is None:
             return (
                 401,
@@ -715,31 +481,6 @@ class Simulator:
         self.platform.delete_webhook(client_id, unquote(WEBHOOK_PATH.match(path)[1]))
         return 204, None, {}
 
-    def _control(self, method, path, raw):
-        try:
-            request = json.loads(raw or b"{}")
-        except ValueError:
-            return 400, {"error": "JSON body expected"}
-        action = (method, path[len(CONTROL) :].rstrip("/"))
-        try:
-            if action == ("GET", "state"):
-                return 200, self.state()
-            if action == ("POST", "clock"):
-                return 200, {"now": self.advance(request.get("seconds")).isoformat()}
-            if action == ("POST", "faults"):
-                kind = request.pop("kind", None)
-                return 200, {"id": self.inject(kind, **request)}
-            if action == ("DELETE", "faults"):
-                return 200, {"cleared": self.clear_faults()}
-            if action == ("POST", "tokens/expire"):
-                return 200, {"expired": self.expire_tokens()}
-            if action == ("POST", "webhooks"):
-                self.webhook_delivery(request.get("mode"), request.get("count"))
-                return 200, {"mode": request.get("mode")}
-        except (TypeError, ValueError) as error:
-            return 400, {"error": str(error)}
-        return 404, {"error": "unknown control endpoint"}
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
@@ -759,10 +500,6 @@ def main(argv=None):
     parser.add_argument("--token-lifetime", type=int, default=3600)
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    _logger.setLevel(logging.DEBUG)  # one line per call
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
     simulator = Simulator(
         arguments.port,
         host=arguments.host,
@@ -772,20 +509,23 @@ def main(argv=None):
         step_seconds=arguments.step,
         speed=arguments.speed,
         seed=arguments.seed,
-    ).start()
-    sys.stdout.write(
-        f"PA simulator on {simulator.url}\n"
-        f"  token URL  {simulator.token_url}\n"
-        f"  API URL    {simulator.url}  (paths under /v1/)\n"
-        f"  client id / secret  {arguments.client_id} / {arguments.client_secret}\n"
-        f"  one event every {arguments.step:g} virtual s, clock speed "
-        f"{arguments.speed:g}; POST {CONTROL}clock to move it\n"
-        "  markers in an invoice note or line: #LITIGE #SUSPENDUE #REFUSEE #REJETEE\n"
     )
-    sys.stdout.flush()
+
+    def banner(simulator):
+        return (
+            f"PA simulator on {simulator.url}\n"
+            f"  token URL  {simulator.token_url}\n"
+            f"  API URL    {simulator.url}  (paths under /v1/)\n"
+            f"  client id / secret  {arguments.client_id} / "
+            f"{arguments.client_secret}\n"
+            f"  one event every {arguments.step:g} virtual s, clock speed "
+            f"{arguments.speed:g}; POST {CONTROL}clock to move it\n"
+            "  markers in an invoice note or line: #LITIGE #SUSPENDUE #REFUSEE "
+            "#REJETEE\n"
+        )
+
     with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
-    simulator.stop()
+        simulation.serve(simulator, banner)
     return 0
 
 
