@@ -64,6 +64,9 @@ WRITE_LABEL = "GCU_MSG_01_000"
 READ_LABEL = "TRA_MSG_00.000"
 WRITES = {"deposit", "complete", "recycle", "add_file"}
 
+# The logins this local simulator accepts unless told otherwise: public
+# test values (printed at start, used by the demo), not secrets of any real
+# platform.
 DEFAULT_CLIENT_ID = "simulator-client"
 DEFAULT_CLIENT_SECRET = "simulator-secret"
 DEFAULT_LOGIN = "TECH_simulateur@cpro.fr"

@@ -65,6 +65,9 @@ _logger = logging.getLogger(__name__)
 TOKEN_PATH = "/oauth2/token"
 FLOW_PATH = re.compile(r"^/v1/flows/([^/]+)$")
 WEBHOOK_PATH = re.compile(r"^/v1/webhooks/([^/]+)$")
+# The logins this local simulator accepts unless told otherwise: public
+# test values (printed at start, used by the demo), not secrets of any real
+# platform.
 DEFAULT_CLIENT_ID = "pa-simulator-client"
 DEFAULT_CLIENT_SECRET = "pa-simulator-secret"
 DELIVERY_MODES = ("normal", "fail", "twice")
